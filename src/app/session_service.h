@@ -1,0 +1,96 @@
+// Use cases of a session: start, view, answer, pause, resume, stop, transcript. Owns the live
+// sessions (a cache over the store: any session can be rebuilt from its log at any time) and makes
+// sure a turn is acknowledged only after its event is committed.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "app/flow_library.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "engine/engine.h"
+#include "i18n/catalog.h"
+#include "i18n/locales.h"
+#include "store/session_store.h"
+
+namespace tandem {
+
+struct Limits {
+  std::size_t answer_graphemes = 2000;
+  std::size_t name_graphemes = 40;
+};
+
+// One session as held in memory: the pinned flow, the folded state and everything it said.
+struct LiveSession {
+  std::mutex mutex;  // serializes mutations of this session
+  SessionRecord record;
+  FlowPtr flow;
+  SessionState state;
+  std::vector<Entry> entries;
+  std::vector<std::int64_t> event_times;  // at_ms of event seq i+1
+};
+
+struct NewSession {
+  std::string flow;
+  std::array<PartnerInfo, 2> partners;  // names as typed, locales as asked (negotiated here)
+};
+
+enum class Command { Input, Pause, Resume, Stop };
+
+struct Mutation {
+  Command command = Command::Input;
+  Partner partner = Partner::A;
+  Value value;                          // Input
+  std::optional<std::uint64_t> seq;     // the seq the caller last saw, if it sent one
+};
+
+class SessionService {
+ public:
+  SessionService(FlowLibrary& flows, const Catalogs& catalogs, const LocaleNegotiator& locales, SessionStore& store,
+                 Clock& clock, Limits limits = {});
+
+  nlohmann::json list_flows(const std::string& locale) const;
+  nlohmann::json list_locales(const std::string& suggested) const;
+  nlohmann::json ui_strings(const std::string& locale) const;
+
+  // Returns the view for partner a.
+  Result<nlohmann::json> create(const NewSession& request);
+  // `locale` empty: the viewer's own locale.
+  Result<nlohmann::json> view(const std::string& id, Partner viewer, const std::string& locale);
+  // Applies and commits one mutation; returns the view for its partner.
+  Result<nlohmann::json> mutate(const std::string& id, const Mutation& mutation);
+  Result<nlohmann::json> transcript(const std::string& id, const std::string& locale);
+  Result<std::string> transcript_markdown(const std::string& id, const std::string& locale);
+
+  // The locale a partner chose, if the session exists.
+  std::optional<std::string> partner_locale(const std::string& id, Partner partner);
+  // Localized, complete sentence for an error (never a raw key).
+  std::string error_detail(const Error& error, const std::string& locale) const;
+
+  const LocaleNegotiator& locales() const { return locales_; }
+
+ private:
+  Result<std::shared_ptr<LiveSession>> live(const std::string& id);
+  Result<Value> clean_value(const LiveSession& session, const Mutation& mutation) const;
+
+  FlowLibrary& flows_;
+  const Catalogs& catalogs_;
+  const LocaleNegotiator& locales_;
+  SessionStore& store_;
+  Clock& clock_;
+  Limits limits_;
+
+  std::mutex sessions_mutex_;
+  std::map<std::string, std::shared_ptr<LiveSession>> sessions_;
+};
+
+}  // namespace tandem

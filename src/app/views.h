@@ -1,0 +1,24 @@
+// What a session looks like from outside: the view for one partner, and the transcript as JSON
+// and Markdown, rendered in a given locale. Shapes are documented in docs/api.md.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "app/session_service.h"
+
+namespace tandem {
+
+nlohmann::json render_view(const LiveSession& session, Partner viewer, const std::string& locale,
+                           const Catalogs& catalogs);
+nlohmann::json render_transcript(const LiveSession& session, const std::string& locale, const Catalogs& catalogs);
+std::string render_markdown(const LiveSession& session, const std::string& locale, const Catalogs& catalogs);
+
+// The text of one entry for a reader of `locale`: guide and event lines are rendered from their
+// message; typed answers are shown exactly as typed.
+std::string entry_text(const Entry& entry, const std::string& locale, const Catalogs& catalogs);
+
+nlohmann::json args_to_json(const Args& args);
+
+}  // namespace tandem

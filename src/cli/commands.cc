@@ -1,0 +1,207 @@
+#include "cli/commands.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "cli/wiring.h"
+#include "core/clock.h"
+#include "http/http_server.h"
+#include "i18n/locales.h"
+#include "store/session_store.h"
+
+namespace tandem {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage: tandem COMMAND [OPTIONS]
+
+A private, local guide for structured conversations between two partners.
+
+Commands:
+  serve [--port N] [--data DIR] [--host 127.0.0.1] [--dialogs DIR] [--locales DIR]
+        Start Tandem and print the address to open in a browser.
+          --port N       port to listen on (default 4747; 0 picks a free one)
+          --data DIR     where conversations are kept (default: $XDG_DATA_HOME/tandem,
+                         or ~/.local/share/tandem)
+          --host ADDR    loopback address to bind (127.0.0.1, ::1 or localhost)
+          --dialogs DIR  use the flows in DIR instead of the built-in ones
+          --locales DIR  use the catalogs in DIR instead of the built-in ones
+  lint [PATH...] [--locales DIR]
+        Check flow files (or directories of them) and their catalogs; print every
+        problem as file:line:column and exit 1 if there is any. Without PATH, checks
+        the built-in flows.
+  version
+        Print the version.
+  help, --help
+        Print this help.
+)";
+
+// "--flag value" options after the command.
+struct Options {
+  std::map<std::string, std::string> values;
+  std::vector<std::string> positional;
+};
+
+std::optional<Options> parse_options(const std::vector<std::string>& args, const std::set<std::string>& known,
+                                     std::ostream& err) {
+  Options options;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.starts_with("--")) {
+      if (!known.count(a)) {
+        err << "tandem " << args[0] << ": unknown option " << a << "\n";
+        return std::nullopt;
+      }
+      if (i + 1 >= args.size()) {
+        err << "tandem " << args[0] << ": " << a << " needs a value\n";
+        return std::nullopt;
+      }
+      options.values[a] = args[++i];
+    } else {
+      options.positional.push_back(a);
+    }
+  }
+  return options;
+}
+
+std::string default_data_dir() {
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return (fs::path(xdg) / "tandem").string();
+  if (const char* home = std::getenv("HOME"); home && *home) return (fs::path(home) / ".local/share/tandem").string();
+  return ".tandem";
+}
+
+int serve(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto options = parse_options(args, {"--port", "--data", "--host", "--dialogs", "--locales"}, err);
+  if (!options) return 2;
+  HttpOptions http;
+  if (auto it = options->values.find("--port"); it != options->values.end()) {
+    char* end = nullptr;
+    long port = std::strtol(it->second.c_str(), &end, 10);
+    if (it->second.empty() || *end || port < 0 || port > 65535) {
+      err << "tandem serve: --port must be a number from 0 to 65535\n";
+      return 2;
+    }
+    http.port = static_cast<int>(port);
+  }
+  if (auto it = options->values.find("--host"); it != options->values.end()) {
+    if (it->second != "127.0.0.1" && it->second != "::1" && it->second != "localhost") {
+      err << "tandem serve: --host must be a loopback address (127.0.0.1, ::1 or localhost); "
+             "Tandem never listens on a network\n";
+      return 2;
+    }
+    http.host = it->second == "localhost" ? "127.0.0.1" : it->second;
+  }
+  std::string data_dir = options->values.count("--data") ? options->values["--data"] : default_data_dir();
+
+  Sources sources = embedded_sources();
+  if (auto ok = read_directories(sources, options->values["--dialogs"], options->values["--locales"]); !ok) {
+    err << "tandem serve: " << ok.error().message << "\n";
+    return 1;
+  }
+  auto resources = load_resources(sources);
+  if (!resources) {
+    err << "tandem serve: the flows or catalogs have problems; run `tandem lint` for details:\n"
+        << resources.error().message;
+    return 1;
+  }
+  auto store = open_sqlite_store((fs::path(data_dir) / "tandem.db").string());
+  if (!store) {
+    err << "tandem serve: " << store.error().message << "\n";
+    return 1;
+  }
+  LocaleNegotiator locales((*resources)->locales);
+  SystemClock clock;
+  SessionService service((*resources)->flows, (*resources)->catalogs, locales, **store, clock);
+  HttpServer server(service, sources.web, http);
+
+  // Stop cleanly on Ctrl+C or SIGTERM: the signals are taken by one waiting thread only.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto port = server.bind();
+  if (!port) {
+    err << "tandem serve: " << port.error().message << "\n";
+    return 1;
+  }
+  std::string shown_host = http.host.find(':') != std::string::npos ? "[" + http.host + "]" : http.host;
+  out << "Tandem is running. Open http://" << shown_host << ":" << *port << "/ in your browser.\n"
+      << "Conversations are kept in " << data_dir << "\n"
+      << "Press Ctrl+C to stop." << std::endl;
+
+  std::thread waiter([&server, signals] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    server.stop();
+  });
+  server.run();
+  // If run() returned for another reason, wake the waiter so it can be joined.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  out << "Tandem stopped." << std::endl;
+  return 0;
+}
+
+int lint(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto options = parse_options(args, {"--locales"}, err);
+  if (!options) return 2;
+  Sources sources = embedded_sources();
+  std::string locales_dir = options->values["--locales"];
+  if (!options->positional.empty()) {
+    sources.flows.clear();
+    for (const std::string& path : options->positional) {
+      if (auto ok = read_flows(sources, path); !ok) {
+        err << "tandem lint: " << ok.error().message << "\n";
+        return 2;
+      }
+      // A dialogs/ directory beside a locales/ directory is checked against those catalogs.
+      fs::path beside = fs::path(path).parent_path() / "locales";
+      if (fs::is_directory(path)) beside = fs::path(path).lexically_normal().parent_path() / "locales";
+      if (locales_dir.empty() && fs::is_directory(beside)) locales_dir = beside.string();
+    }
+  }
+  if (auto ok = read_directories(sources, "", locales_dir); !ok) {
+    err << "tandem lint: " << ok.error().message << "\n";
+    return 2;
+  }
+  auto problems = check_sources(sources);
+  for (const Diagnostic& d : problems) out << d.to_string() << "\n";
+  if (problems.empty()) {
+    out << "No problems in " << sources.flows.size() << (sources.flows.size() == 1 ? " flow" : " flows") << " and "
+        << sources.catalogs.size() << " catalogs.\n";
+    return 0;
+  }
+  err << problems.size() << (problems.size() == 1 ? " problem" : " problems") << " found.\n";
+  return 1;
+}
+
+}  // namespace
+
+int run_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    out << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "version" || args[0] == "--version") {
+    out << "tandem " << TANDEM_VERSION << "\n";
+    return 0;
+  }
+  if (args[0] == "serve") return serve(args, out, err);
+  if (args[0] == "lint") return lint(args, out, err);
+  err << "tandem: unknown command \"" << args[0] << "\"\n\n" << kUsage;
+  return 2;
+}
+
+}  // namespace tandem

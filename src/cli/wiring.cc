@@ -1,0 +1,197 @@
+#include "cli/wiring.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "assets/embedded.h"
+#include "engine/engine.h"
+#include "flow/json_positions.h"
+
+namespace tandem {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) { return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix; }
+
+// "locales/es/feel-prefer-try.arb" → "feel-prefer-try"
+std::string catalog_name(const std::string& path) { return fs::path(path).stem().string(); }
+
+Result<std::string_view> read_file(Sources& sources, const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("internal", "cannot read " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  sources.owned.push_back(std::make_unique<std::string>(text.str()));
+  return std::string_view(*sources.owned.back());
+}
+
+std::vector<fs::path> files_in(const fs::path& dir, const std::string& extension) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file() && it->path().extension() == extension) out.push_back(it->path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string join_names(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "{" : ", {") + n + "}";
+  return out.empty() ? "no placeholders" : out;
+}
+
+}  // namespace
+
+Sources embedded_sources() {
+  Sources sources;
+  for (const EmbeddedFile& file : embedded_files()) {
+    std::string path(file.path);
+    if (path.starts_with("web/")) sources.web[path.substr(4)] = file.text();
+    else if (path.starts_with("dialogs/") && ends_with(path, ".json")) sources.flows.push_back({path, file.text()});
+    else if (path.starts_with("locales/") && ends_with(path, ".arb")) sources.catalogs.push_back({path, file.text()});
+  }
+  return sources;
+}
+
+Status read_flows(Sources& sources, const std::string& path) {
+  std::vector<fs::path> files = fs::is_directory(path) ? files_in(path, ".json") : std::vector<fs::path>{path};
+  if (files.empty()) return make_error("internal", path + ": no flow files (*.json) found");
+  for (const auto& file : files) {
+    auto text = read_file(sources, file);
+    if (!text) return text.error();
+    sources.flows.push_back({file.string(), *text});
+  }
+  return Ok{};
+}
+
+Status read_directories(Sources& sources, const std::string& dialogs_dir, const std::string& locales_dir) {
+  if (!dialogs_dir.empty()) {
+    sources.flows.clear();
+    if (auto ok = read_flows(sources, dialogs_dir); !ok) return ok;
+  }
+  if (!locales_dir.empty()) {
+    sources.catalogs.clear();
+    auto files = files_in(locales_dir, ".arb");
+    if (files.empty()) return make_error("internal", locales_dir + ": no catalogs (*.arb) found");
+    for (const auto& file : files) {
+      auto text = read_file(sources, file);
+      if (!text) return text.error();
+      sources.catalogs.push_back({file.string(), *text});
+    }
+  }
+  return Ok{};
+}
+
+std::vector<Diagnostic> check_sources(const Sources& sources) {
+  std::vector<Diagnostic> out;
+  Catalogs catalogs;
+  std::map<std::string, const SourceFile*> catalog_files;  // "locale/name" → file
+  std::set<std::string> locales;
+  for (const SourceFile& file : sources.catalogs) {
+    if (auto ok = catalogs.add_arb(file.text, catalog_name(file.path), file.path); !ok) {
+      std::string message = ok.error().message;
+      if (message.starts_with(file.path + ": ")) message = message.substr(file.path.size() + 2);
+      out.push_back({file.path, 1, 1, "", message});
+    }
+  }
+  for (const std::string& locale : catalogs.locales()) locales.insert(locale);
+  for (const SourceFile& file : sources.catalogs) {
+    // The file's own locale, from its directory (locales/<locale>/<name>.arb).
+    std::string locale = fs::path(file.path).parent_path().filename().string();
+    catalog_files[locale + "/" + catalog_name(file.path)] = &file;
+  }
+
+  // Placeholders must match English, key by key.
+  auto compare_catalog = [&](const std::string& name) {
+    const auto* english = catalogs.messages("en", name);
+    if (!english) return;
+    for (const std::string& locale : locales) {
+      if (locale == "en") continue;
+      const auto* translated = catalogs.messages(locale, name);
+      auto file = catalog_files.find(locale + "/" + name);
+      if (!translated || file == catalog_files.end()) continue;
+      JsonPositions positions(file->second->text);
+      for (const auto& [key, pattern] : *translated) {
+        auto source = english->find(key);
+        if (source == english->end()) continue;
+        auto want = Catalogs::argument_names(source->second);
+        auto have = Catalogs::argument_names(pattern);
+        if (want != have) {
+          TextPosition at = positions.at("/" + pointer_token(key));
+          out.push_back({file->second->path, at.line, at.column, "/" + pointer_token(key),
+                         "message \"" + key + "\" uses " + join_names(have) + " but English uses " + join_names(want)});
+        }
+      }
+    }
+  };
+  compare_catalog(kUiCatalog);
+  if (const auto* ui = catalogs.messages("en", kUiCatalog)) {
+    for (const std::string& locale : locales) {
+      auto file = catalog_files.find(locale + "/" + kUiCatalog);
+      std::string path = file == catalog_files.end() ? "locales/" + locale + "/ui.arb" : file->second->path;
+      for (const auto& [key, pattern] : *ui) {
+        if (!catalogs.pattern(locale, kUiCatalog, key))
+          out.push_back({path, 1, 1, "", "locale \"" + locale + "\" has no message \"" + key + "\""});
+      }
+    }
+  }
+
+  for (const SourceFile& file : sources.flows) {
+    FlowLoad load = load_flow(file.text, file.path);
+    out.insert(out.end(), load.errors.begin(), load.errors.end());
+    if (!load.flow) continue;
+    const Flow& flow = *load.flow;
+    compare_catalog(flow.id);
+    // Where each key is first used, so a missing message points at its step.
+    std::map<std::string, const Step*> used_at;
+    for (const Step& step : flow.steps) {
+      Flow single;
+      single.steps.push_back(step);
+      for (const auto& key : single.message_keys()) used_at.emplace(key, &step);
+    }
+    for (const std::string& locale : locales) {
+      for (const std::string& key : missing_keys(flow, catalogs, locale)) {
+        auto it = used_at.find(key);
+        int line = it == used_at.end() ? 1 : it->second->line;
+        int column = it == used_at.end() ? 1 : it->second->column;
+        std::string where = it == used_at.end() ? "" : "step \"" + it->second->id + "\": ";
+        out.push_back({file.path, line, column, it == used_at.end() ? "" : it->second->pointer,
+                       where + "message \"" + key + "\" is missing in locale \"" + locale + "\""});
+      }
+    }
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Resources>> load_resources(const Sources& sources) {
+  auto resources = std::make_unique<Resources>();
+  std::string problems;
+  for (const SourceFile& file : sources.catalogs) {
+    if (auto ok = resources->catalogs.add_arb(file.text, catalog_name(file.path), file.path); !ok)
+      problems += ok.error().message + "\n";
+  }
+  for (const SourceFile& file : sources.flows) {
+    FlowLoad load = load_flow(file.text, file.path);
+    for (const auto& d : load.errors) problems += d.to_string() + "\n";
+    if (!load.flow) continue;
+    for (const std::string& key : missing_keys(*load.flow, resources->catalogs, "en"))
+      problems += file.path + ": message \"" + key + "\" is missing in English, so it could never be shown\n";
+    resources->flows.add(load.flow);
+  }
+  if (!problems.empty()) return make_error("internal", problems);
+  for (const std::string& locale : resources->catalogs.locales()) {
+    if (resources->catalogs.messages(locale, kUiCatalog)) resources->locales.push_back(locale);
+  }
+  auto en = std::find(resources->locales.begin(), resources->locales.end(), "en");
+  if (en == resources->locales.end()) return make_error("internal", "there is no English UI catalog (locales/en/ui.arb)");
+  std::rotate(resources->locales.begin(), en, en + 1);
+  return resources;
+}
+
+}  // namespace tandem

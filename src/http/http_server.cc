@@ -1,0 +1,275 @@
+#include "http/http_server.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "http/guard.h"
+#include "i18n/text.h"
+
+namespace tandem {
+
+using nlohmann::json;
+
+namespace {
+
+std::string mime_type(const std::string& path) {
+  static const std::map<std::string, std::string> types = {
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
+      {".png", "image/png"},                 {".ico", "image/x-icon"},
+      {".json", "application/json"},         {".woff2", "font/woff2"},
+  };
+  auto dot = path.rfind('.');
+  auto it = dot == std::string::npos ? types.end() : types.find(path.substr(dot));
+  return it == types.end() ? "application/octet-stream" : it->second;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  SessionService& service;
+  std::map<std::string, std::string_view> web;
+  HttpOptions options;
+  GuardConfig guard;
+  httplib::Server server;
+  int port = 0;
+
+  Impl(SessionService& s, std::map<std::string, std::string_view> w, HttpOptions o)
+      : service(s), web(std::move(w)), options(std::move(o)) {}
+
+  // The locale for a response: ?locale=, else the partner's own, else Accept-Language.
+  std::string locale_for(const httplib::Request& req, const std::string& session_id = "",
+                         std::optional<Partner> partner = std::nullopt) {
+    if (req.has_param("locale")) return service.locales().from_tag(req.get_param_value("locale"));
+    if (!session_id.empty() && partner) {
+      if (auto locale = service.partner_locale(session_id, *partner)) return *locale;
+    }
+    return service.locales().from_accept_language(req.get_header_value("Accept-Language"));
+  }
+
+  void send_json(httplib::Response& res, int status, const json& body) {
+    res.status = status;
+    res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json; charset=utf-8");
+  }
+
+  void send_problem(httplib::Response& res, const Error& error, const std::string& locale) {
+    json body = {{"type", "urn:tandem:problem:" + error.code},
+                 {"code", error.code},
+                 {"title", title_for(error.code)},
+                 {"status", status_for(error.code)},
+                 {"detail", service.error_detail(error, locale)}};
+    for (const char* extra : {"seq", "field", "max"}) {
+      auto it = error.args.find(extra);
+      if (it == error.args.end()) continue;
+      if (is_text(it->second)) body[extra] = std::get<std::string>(it->second);
+      else body[extra] = std::get<std::int64_t>(it->second);
+    }
+    res.status = status_for(error.code);
+    if (error.code == "busy") res.set_header("Retry-After", "1");
+    res.set_content(body.dump(), "application/problem+json; charset=utf-8");
+  }
+
+  // Parses a JSON object body; refuses invalid UTF-8 before the parser sees it.
+  Result<json> body_of(const httplib::Request& req) {
+    if (!is_valid_utf8(req.body)) return make_error("invalid-utf8", "the body is not valid UTF-8");
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) return make_error("malformed-json", "the body is not valid JSON");
+    if (!body.is_object()) return make_error("invalid-field", "the body must be a JSON object", {{"field", "body"}});
+    return body;
+  }
+
+  static Result<Partner> partner_field(const json& body) {
+    auto p = body.value("partner", json());
+    auto partner = p.is_string() ? parse_partner(p.get<std::string>()) : std::nullopt;
+    if (!partner) return make_error("invalid-field", "\"partner\" must be \"a\" or \"b\"", {{"field", "partner"}});
+    return *partner;
+  }
+
+  void routes() {
+    server.Get("/api/locales", [this](const httplib::Request& req, httplib::Response& res) {
+      send_json(res, 200, service.list_locales(locale_for(req)));
+    });
+    server.Get("/api/ui", [this](const httplib::Request& req, httplib::Response& res) {
+      send_json(res, 200, service.ui_strings(locale_for(req)));
+    });
+    server.Get("/api/flows", [this](const httplib::Request& req, httplib::Response& res) {
+      send_json(res, 200, service.list_flows(locale_for(req)));
+    });
+    server.Post("/api/sessions", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string locale = locale_for(req);
+      auto body = body_of(req);
+      if (!body) return send_problem(res, body.error(), locale);
+      auto request = new_session(*body);
+      if (!request) return send_problem(res, request.error(), locale);
+      auto view = service.create(*request);
+      if (!view) return send_problem(res, view.error(), locale);
+      send_json(res, 201, *view);
+    });
+    server.Get(R"(/api/sessions/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string id = req.matches[1];
+      auto partner = parse_partner(req.get_param_value("partner"));
+      if (!partner)
+        return send_problem(res, make_error("invalid-field", "?partner= must be a or b", {{"field", "partner"}}), locale_for(req));
+      std::string locale = req.has_param("locale") ? locale_for(req) : "";
+      auto view = service.view(id, *partner, locale);
+      if (!view) return send_problem(res, view.error(), locale_for(req, id, partner));
+      send_json(res, 200, *view);
+    });
+    server.Post(R"(/api/sessions/([^/]+)/(input|pause|resume|stop))",
+                [this](const httplib::Request& req, httplib::Response& res) {
+                  const std::string id = req.matches[1];
+                  const std::string action = req.matches[2];
+                  auto body = body_of(req);
+                  if (!body) return send_problem(res, body.error(), locale_for(req));
+                  auto partner = partner_field(*body);
+                  if (!partner) return send_problem(res, partner.error(), locale_for(req));
+                  auto mutation = mutation_of(action, *partner, *body);
+                  std::string locale = locale_for(req, id, *partner);
+                  if (!mutation) return send_problem(res, mutation.error(), locale);
+                  auto view = service.mutate(id, *mutation);
+                  if (!view) return send_problem(res, view.error(), locale);
+                  send_json(res, 200, *view);
+                });
+    server.Get(R"(/api/sessions/([^/]+)/transcript)", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string id = req.matches[1];
+      std::string locale = transcript_locale(req, id);
+      auto transcript = service.transcript(id, locale);
+      if (!transcript) return send_problem(res, transcript.error(), locale);
+      send_json(res, 200, *transcript);
+    });
+    server.Get(R"(/api/sessions/([^/]+)/transcript\.md)", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string id = req.matches[1];
+      std::string locale = transcript_locale(req, id);
+      auto markdown = service.transcript_markdown(id, locale);
+      if (!markdown) return send_problem(res, markdown.error(), locale);
+      res.status = 200;
+      res.set_header("Content-Disposition", "attachment; filename=\"tandem-" + id.substr(0, 8) + ".md\"");
+      res.set_content(*markdown, "text/markdown; charset=utf-8");
+    });
+    // The embedded web UI. Anything else under /api/ is a JSON 404 (via the error handler).
+    server.Get(R"(/(.*))", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string path = req.matches[1];
+      if (path.empty()) path = "index.html";
+      auto it = path.starts_with("api/") ? web.end() : web.find(path);
+      if (it == web.end()) return send_problem(res, make_error("not-found", "no " + req.path), locale_for(req));
+      res.status = 200;
+      res.set_content(std::string(it->second), mime_type(path).c_str());
+    });
+  }
+
+  std::string transcript_locale(const httplib::Request& req, const std::string& id) {
+    auto partner = parse_partner(req.get_param_value("partner"));
+    return locale_for(req, id, partner);
+  }
+
+  static Result<NewSession> new_session(const json& body) {
+    NewSession request;
+    auto flow = body.value("flow", json());
+    if (!flow.is_string()) return make_error("invalid-field", "\"flow\" must be a flow id", {{"field", "flow"}});
+    request.flow = flow.get<std::string>();
+    auto partners = body.value("partners", json());
+    if (!partners.is_array() || partners.size() != 2)
+      return make_error("invalid-field", "\"partners\" must list two partners", {{"field", "partners"}});
+    for (int i = 0; i < 2; ++i) {
+      const json& p = partners[i];
+      std::string field = "partners/" + std::to_string(i);
+      if (!p.is_object() || !p.value("name", json()).is_string())
+        return make_error("invalid-field", field + "/name must be text", {{"field", field + "/name"}});
+      auto locale = p.value("locale", json(""));
+      if (!locale.is_string())
+        return make_error("invalid-field", field + "/locale must be text", {{"field", field + "/locale"}});
+      request.partners[i] = PartnerInfo{p["name"].get<std::string>(), locale.get<std::string>()};
+    }
+    return request;
+  }
+
+  static Result<Mutation> mutation_of(const std::string& action, Partner partner, const json& body) {
+    Mutation m;
+    m.partner = partner;
+    if (auto seq = body.find("seq"); seq != body.end() && !seq->is_null()) {
+      if (!seq->is_number_unsigned()) return make_error("invalid-field", "\"seq\" must be a whole number", {{"field", "seq"}});
+      m.seq = seq->get<std::uint64_t>();
+    }
+    if (action == "pause") m.command = Command::Pause;
+    else if (action == "resume") m.command = Command::Resume;
+    else if (action == "stop") m.command = Command::Stop;
+    else {
+      m.command = Command::Input;
+      auto value = body.value("value", json());
+      if (value.is_string()) m.value = value.get<std::string>();
+      else if (value.is_number_integer()) m.value = value.get<std::int64_t>();
+      else return make_error("invalid-field", "\"value\" must be text or a whole number", {{"field", "value"}});
+    }
+    return m;
+  }
+
+  void configure() {
+    std::vector<std::pair<std::string, std::string>> headers = security_headers();
+    server.set_default_headers(httplib::Headers(headers.begin(), headers.end()));
+    server.set_tcp_nodelay(true);                // without it every response stalls ~40 ms
+    server.set_keep_alive_max_count(1000);
+    server.set_keep_alive_timeout(5);
+    server.set_read_timeout(5, 0);               // slow clients cannot hold a worker for long
+    server.set_write_timeout(5, 0);
+    server.set_payload_max_length(options.max_body);
+    std::size_t threads = options.threads;
+    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+
+    server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (auto problem = check_request(req, guard)) {
+        send_problem(res, *problem, locale_for(req));
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    // Fills in responses httplib produced on its own (404, 413, 400…) so every error is a problem.
+    server.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+      std::string code = res.status == 404 ? "not-found" : res.status == 413 ? "payload-too-large" : "invalid-field";
+      if (res.status >= 500) code = "internal";
+      int status = res.status;
+      send_problem(res, make_error(code, "status " + std::to_string(status)), locale_for(req));
+      res.status = status;
+      return httplib::Server::HandlerResponse::Handled;
+    }));
+    // Never leak exception text (0.11.4 would put it in an EXCEPTION_WHAT header).
+    server.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
+      res.headers.erase("EXCEPTION_WHAT");
+      send_problem(res, make_error("internal", "exception in a handler"), locale_for(req));
+    });
+    routes();
+  }
+};
+
+HttpServer::HttpServer(SessionService& service, std::map<std::string, std::string_view> web, HttpOptions options)
+    : impl_(std::make_unique<Impl>(service, std::move(web), std::move(options))) {
+  impl_->configure();
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+Result<int> HttpServer::bind() {
+  int port = impl_->options.port;
+  if (port == 0) {
+    port = impl_->server.bind_to_any_port(impl_->options.host);
+    if (port <= 0) return make_error("internal", "cannot bind " + impl_->options.host + " to any port");
+  } else if (!impl_->server.bind_to_port(impl_->options.host, port)) {
+    return make_error("internal", "cannot listen on " + impl_->options.host + ":" + std::to_string(port) +
+                                      " (is another program using it?)");
+  }
+  impl_->port = port;
+  impl_->guard.hosts = own_hosts(impl_->options.host, port);
+  impl_->guard.max_body = impl_->options.max_body;
+  return port;
+}
+
+void HttpServer::run() { impl_->server.listen_after_bind(); }
+
+void HttpServer::stop() {
+  if (impl_->server.is_running()) impl_->server.stop();
+}
+
+bool HttpServer::running() const { return impl_->server.is_running(); }
+
+}  // namespace tandem

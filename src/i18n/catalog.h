@@ -1,0 +1,51 @@
+// Message catalogs (ARB-style JSON, one per locale and flow plus "ui") and ICU MessageFormat
+// rendering with a locale fallback chain. Catalogs are immutable once loaded; rendering is
+// thread-safe (each thread keeps its own compiled formatters, since MessageFormat is not).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "core/value.h"
+
+namespace tandem {
+
+class Catalogs {
+ public:
+  Catalogs();
+
+  // Adds one ARB file as catalog `name` ("ui" or a flow id); its locale comes from "@@locale".
+  // Every message is compiled once here, so a broken pattern is reported at load time with
+  // `path` and the key.
+  Status add_arb(std::string_view text, const std::string& name, const std::string& path);
+
+  // The pattern for `key`, or nullptr.
+  const std::string* pattern(const std::string& locale, const std::string& name, const std::string& key) const;
+  // All messages of one catalog in one locale, or nullptr.
+  const std::map<std::string, std::string>* messages(const std::string& locale, const std::string& name) const;
+  // Locales that have at least one catalog, sorted.
+  std::vector<std::string> locales() const;
+
+  // Renders `key` for `locale`, falling back along locale_chain(locale) to English. A key missing
+  // everywhere renders as an empty string (flows are checked at load time so this cannot happen
+  // for them); a raw key is never shown.
+  std::string render(const std::string& locale, const std::string& name, const std::string& key,
+                     const Args& args) const;
+
+  // Names of the arguments a pattern uses ({name}, {n, plural, …}); empty if it does not parse.
+  static std::set<std::string> argument_names(const std::string& pattern);
+
+  // The locales tried for `locale`: itself, its language alone (es-MX → es), then "en".
+  static std::vector<std::string> locale_chain(const std::string& locale);
+
+ private:
+  std::map<std::string, std::map<std::string, std::string>> catalogs_;  // "locale/name" → key → pattern
+  std::uint64_t generation_;
+};
+
+}  // namespace tandem

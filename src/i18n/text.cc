@@ -1,0 +1,81 @@
+#include "i18n/text.h"
+
+#include <memory>
+
+#include <unicode/brkiter.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
+namespace tandem {
+
+bool is_valid_utf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+  int32_t length = static_cast<int32_t>(text.size());
+  if (text.size() > static_cast<std::size_t>(INT32_MAX)) return false;
+  for (int32_t i = 0; i < length;) {
+    UChar32 c;
+    U8_NEXT(s, i, length, c);
+    if (c < 0) return false;
+  }
+  return true;
+}
+
+namespace {
+std::size_t count_graphemes(const icu::UnicodeString& text) {
+  UErrorCode status = U_ZERO_ERROR;
+  thread_local std::unique_ptr<icu::BreakIterator> breaker(
+      icu::BreakIterator::createCharacterInstance(icu::Locale::getRoot(), status));
+  if (!breaker) return static_cast<std::size_t>(text.countChar32());
+  breaker->setText(text);
+  std::size_t count = 0;
+  for (int32_t p = breaker->next(); p != icu::BreakIterator::DONE; p = breaker->next()) ++count;
+  return count;
+}
+}  // namespace
+
+std::size_t grapheme_count(std::string_view text) {
+  return count_graphemes(icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size())));
+}
+
+Result<std::string> clean_user_text(std::string_view raw, std::size_t max_graphemes) {
+  if (!is_valid_utf8(raw)) return make_error("invalid-utf8", "the text is not valid UTF-8");
+  icu::UnicodeString text = icu::UnicodeString::fromUTF8(icu::StringPiece(raw.data(), raw.size()));
+  icu::UnicodeString kept;
+  for (int32_t i = 0; i < text.length();) {
+    UChar32 c = text.char32At(i);
+    i += U16_LENGTH(c);
+    if (c == '\r') {
+      if (i < text.length() && text.charAt(i) == '\n') continue;
+      c = '\n';
+    }
+    if (c != '\n' && c != '\t' && u_charType(c) == U_CONTROL_CHAR) continue;
+    kept.append(c);
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  icu::UnicodeString normalized = U_SUCCESS(status) ? nfc->normalize(kept, status) : kept;
+  if (U_FAILURE(status)) normalized = kept;
+
+  int32_t start = 0, end = normalized.length();
+  while (start < end && u_isUWhiteSpace(normalized.char32At(start))) start += U16_LENGTH(normalized.char32At(start));
+  while (end > start) {
+    UChar32 last = normalized.char32At(end - 1);
+    if (!u_isUWhiteSpace(last)) break;
+    end -= U16_LENGTH(last);
+  }
+  icu::UnicodeString trimmed = normalized.tempSubStringBetween(start, end);
+  if (trimmed.isEmpty()) return make_error("text-empty", "the text is empty");
+  std::size_t graphemes = count_graphemes(trimmed);
+  if (graphemes > max_graphemes) {
+    return make_error("text-too-long", "the text has " + std::to_string(graphemes) + " characters; the limit is " +
+                                           std::to_string(max_graphemes),
+                      {{"max", static_cast<std::int64_t>(max_graphemes)}});
+  }
+  std::string out;
+  trimmed.toUTF8String(out);
+  return out;
+}
+
+}  // namespace tandem

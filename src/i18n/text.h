@@ -1,0 +1,22 @@
+// Checks and normalizes text that people type: valid UTF-8, NFC, trimmed, length in grapheme
+// clusters (what a person counts as characters, so "👩‍❤️‍👨" or "é" count once).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace tandem {
+
+bool is_valid_utf8(std::string_view text);
+
+// Number of grapheme clusters; `text` must be valid UTF-8.
+std::size_t grapheme_count(std::string_view text);
+
+// Validates, drops control characters other than tab and newline (CR LF → LF), NFC-normalizes and
+// trims. Errors: invalid-utf8, text-empty, text-too-long (args: max).
+Result<std::string> clean_user_text(std::string_view raw, std::size_t max_graphemes);
+
+}  // namespace tandem

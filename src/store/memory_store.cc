@@ -1,0 +1,66 @@
+#include <map>
+#include <mutex>
+
+#include "store/session_store.h"
+
+namespace tandem {
+namespace {
+
+class MemoryStore final : public SessionStore {
+ public:
+  Status create_session(const SessionRecord& session, const std::string& flow_source, const StoredEvent& first) override {
+    std::lock_guard lock(mutex_);
+    if (sessions_.count(session.id)) return make_error("internal", "session " + session.id + " already exists");
+    flows_.emplace(session.flow_hash, flow_source);
+    sessions_[session.id] = session;
+    events_[session.id] = {first};
+    return Ok{};
+  }
+  Result<std::optional<SessionRecord>> find_session(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return std::optional<SessionRecord>();
+    return std::optional<SessionRecord>(it->second);
+  }
+  Result<std::vector<SessionRecord>> list_sessions() override {
+    std::lock_guard lock(mutex_);
+    std::vector<SessionRecord> out;
+    for (const auto& [id, s] : sessions_) out.push_back(s);
+    return out;
+  }
+  Result<std::string> flow_source(const std::string& hash) override {
+    std::lock_guard lock(mutex_);
+    auto it = flows_.find(hash);
+    if (it == flows_.end()) return make_error("unknown-flow", "no flow with hash " + hash);
+    return it->second;
+  }
+  Result<std::vector<StoredEvent>> events(const std::string& session_id) override {
+    std::lock_guard lock(mutex_);
+    auto it = events_.find(session_id);
+    if (it == events_.end()) return std::vector<StoredEvent>();
+    return it->second;
+  }
+  Status append(const std::string& session_id, const StoredEvent& event) override {
+    std::lock_guard lock(mutex_);
+    auto it = events_.find(session_id);
+    if (it == events_.end()) return make_error("unknown-session", "no session " + session_id);
+    if (event.seq != it->second.size() + 1)
+      return make_error("seq-conflict", "expected event " + std::to_string(it->second.size() + 1) + ", got " +
+                                            std::to_string(event.seq),
+                        {{"seq", static_cast<std::int64_t>(it->second.size())}});
+    it->second.push_back(event);
+    return Ok{};
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, SessionRecord> sessions_;
+  std::map<std::string, std::string> flows_;
+  std::map<std::string, std::vector<StoredEvent>> events_;
+};
+
+}  // namespace
+
+std::unique_ptr<SessionStore> make_memory_store() { return std::make_unique<MemoryStore>(); }
+
+}  // namespace tandem

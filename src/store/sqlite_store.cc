@@ -1,0 +1,264 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+
+#include <sqlite3.h>
+
+#include "store/session_store.h"
+
+namespace tandem {
+namespace {
+
+// Each entry migrates from user_version == index to index + 1. Never edit a shipped entry; add one.
+const char* const kMigrations[] = {
+    R"sql(
+      CREATE TABLE flows (
+        hash TEXT PRIMARY KEY,
+        flow_id TEXT NOT NULL,
+        version TEXT NOT NULL,
+        source TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        flow_id TEXT NOT NULL,
+        flow_version TEXT NOT NULL,
+        flow_hash TEXT NOT NULL REFERENCES flows(hash),
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE events (
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (session_id, seq)
+      ) STRICT, WITHOUT ROWID;
+    )sql",
+};
+
+Error sqlite_error(sqlite3* db, int rc, const std::string& doing) {
+  int primary = rc & 0xff;
+  std::string detail = doing + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return make_error("busy", detail);
+  if (primary == SQLITE_FULL) return make_error("storage-full", detail);
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return make_error("storage-corrupt", detail);
+  return make_error("internal", detail);
+}
+
+// A prepared statement that finalizes itself.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  int prepare_status() const { return rc_; }
+  Statement& bind(int i, const std::string& s) {
+    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  int step() { return sqlite3_step(stmt_); }
+  std::string text(int column) const {
+    const auto* p = sqlite3_column_text(stmt_, column);
+    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, column)) : std::string();
+  }
+  std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+class SqliteStore final : public SessionStore {
+ public:
+  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  ~SqliteStore() override { sqlite3_close_v2(db_); }
+
+  Status exec(const char* sql, const std::string& doing) {
+    char* message = nullptr;
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+    sqlite3_free(message);
+    if (rc != SQLITE_OK) return sqlite_error(db_, rc, doing);
+    return Ok{};
+  }
+
+  Status configure() {
+    sqlite3_busy_timeout(db_, 2000);
+    sqlite3_extended_result_codes(db_, 1);
+    if (auto ok = exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                       " PRAGMA secure_delete=ON;", "configuring the database");
+        !ok)
+      return ok;
+    Statement version(db_, "PRAGMA user_version");
+    if (version.step() != SQLITE_ROW) return sqlite_error(db_, version.prepare_status(), "reading the schema version");
+    std::int64_t current = version.integer(0);
+    constexpr std::int64_t latest = sizeof kMigrations / sizeof kMigrations[0];
+    if (current > latest)
+      return make_error("storage-corrupt", "the database was written by a newer Tandem (schema " + std::to_string(current) + ")");
+    for (std::int64_t v = current; v < latest; ++v) {
+      std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[v] + "PRAGMA user_version=" + std::to_string(v + 1) + "; COMMIT;";
+      if (auto ok = exec(sql.c_str(), "migrating the database to schema " + std::to_string(v + 1)); !ok) {
+        exec("ROLLBACK;", "rolling back");
+        return ok;
+      }
+    }
+    return Ok{};
+  }
+
+  Status create_session(const SessionRecord& session, const std::string& flow_source, const StoredEvent& first) override {
+    std::lock_guard lock(mutex_);
+    if (auto ok = exec("BEGIN IMMEDIATE", "starting a session"); !ok) return ok;
+    auto fail = [&](int rc, const char* doing) {
+      Error e = sqlite_error(db_, rc, doing);
+      exec("ROLLBACK", "rolling back");
+      return e;
+    };
+    Statement flow(db_, "INSERT OR IGNORE INTO flows(hash, flow_id, version, source) VALUES(?,?,?,?)");
+    flow.bind(1, session.flow_hash).bind(2, session.flow_id).bind(3, session.flow_version).bind(4, flow_source);
+    if (int rc = flow.step(); rc != SQLITE_DONE) return fail(rc, "storing the flow");
+    Statement insert(db_, "INSERT INTO sessions(id, flow_id, flow_version, flow_hash, created_at) VALUES(?,?,?,?,?)");
+    insert.bind(1, session.id).bind(2, session.flow_id).bind(3, session.flow_version).bind(4, session.flow_hash)
+        .bind(5, session.created_ms);
+    if (int rc = insert.step(); rc != SQLITE_DONE) return fail(rc, "storing the session");
+    Statement event(db_, "INSERT INTO events(session_id, seq, kind, body, at) VALUES(?,?,?,?,?)");
+    event.bind(1, session.id).bind(2, static_cast<std::int64_t>(first.seq)).bind(3, first.kind).bind(4, first.body)
+        .bind(5, first.at_ms);
+    if (int rc = event.step(); rc != SQLITE_DONE) return fail(rc, "storing the first event");
+    if (auto ok = exec("COMMIT", "committing a new session"); !ok) {
+      exec("ROLLBACK", "rolling back");
+      return ok;
+    }
+    return Ok{};
+  }
+
+  Result<std::optional<SessionRecord>> find_session(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, "SELECT id, flow_id, flow_version, flow_hash, created_at FROM sessions WHERE id = ?");
+    q.bind(1, id);
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<SessionRecord>();
+    if (rc != SQLITE_ROW) return sqlite_error(db_, rc, "reading a session");
+    return std::optional<SessionRecord>(record(q));
+  }
+
+  Result<std::vector<SessionRecord>> list_sessions() override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, "SELECT id, flow_id, flow_version, flow_hash, created_at FROM sessions ORDER BY created_at DESC");
+    std::vector<SessionRecord> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) out.push_back(record(q));
+    if (rc != SQLITE_DONE) return sqlite_error(db_, rc, "listing sessions");
+    return out;
+  }
+
+  Result<std::string> flow_source(const std::string& hash) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, "SELECT source FROM flows WHERE hash = ?");
+    q.bind(1, hash);
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return make_error("unknown-flow", "no stored flow with hash " + hash);
+    if (rc != SQLITE_ROW) return sqlite_error(db_, rc, "reading a flow");
+    return q.text(0);
+  }
+
+  Result<std::vector<StoredEvent>> events(const std::string& session_id) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, "SELECT seq, kind, body, at FROM events WHERE session_id = ? ORDER BY seq");
+    q.bind(1, session_id);
+    std::vector<StoredEvent> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW)
+      out.push_back(StoredEvent{static_cast<std::uint64_t>(q.integer(0)), q.text(1), q.text(2), q.integer(3)});
+    if (rc != SQLITE_DONE) return sqlite_error(db_, rc, "reading events");
+    return out;
+  }
+
+  Status append(const std::string& session_id, const StoredEvent& event) override {
+    std::lock_guard lock(mutex_);
+    if (auto ok = exec("BEGIN IMMEDIATE", "appending an event"); !ok) return ok;
+    Statement last(db_, "SELECT COALESCE(MAX(seq), 0), COUNT(*) FROM events WHERE session_id = ?");
+    last.bind(1, session_id);
+    if (int rc = last.step(); rc != SQLITE_ROW) {
+      Error e = sqlite_error(db_, rc, "reading the last event");
+      exec("ROLLBACK", "rolling back");
+      return e;
+    }
+    std::int64_t current = last.integer(0);
+    if (last.integer(1) == 0) {
+      exec("ROLLBACK", "rolling back");
+      return make_error("unknown-session", "no session " + session_id);
+    }
+    if (static_cast<std::int64_t>(event.seq) != current + 1) {
+      exec("ROLLBACK", "rolling back");
+      return make_error("seq-conflict", "expected event " + std::to_string(current + 1) + ", got " + std::to_string(event.seq),
+                        {{"seq", current}});
+    }
+    Statement insert(db_, "INSERT INTO events(session_id, seq, kind, body, at) VALUES(?,?,?,?,?)");
+    insert.bind(1, session_id).bind(2, static_cast<std::int64_t>(event.seq)).bind(3, event.kind).bind(4, event.body)
+        .bind(5, event.at_ms);
+    if (int rc = insert.step(); rc != SQLITE_DONE) {
+      Error e = sqlite_error(db_, rc, "appending an event");
+      exec("ROLLBACK", "rolling back");
+      return e;
+    }
+    if (auto ok = exec("COMMIT", "committing an event"); !ok) {
+      exec("ROLLBACK", "rolling back");
+      return ok;
+    }
+    return Ok{};
+  }
+
+ private:
+  static SessionRecord record(const Statement& q) {
+    return SessionRecord{q.text(0), q.text(1), q.text(2), q.text(3), q.integer(4)};
+  }
+
+  sqlite3* db_;
+  std::mutex mutex_;
+};
+
+Status make_private_directory(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (dir.empty() || std::filesystem::is_directory(dir, ec)) return Ok{};
+  if (auto parent = dir.parent_path(); !parent.empty() && parent != dir) {
+    if (auto ok = make_private_directory(parent); !ok) return ok;
+  }
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return make_error("internal", "cannot create the data directory " + dir.string() + ": " + std::strerror(errno));
+  return Ok{};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SessionStore>> open_sqlite_store(const std::string& path) {
+  std::filesystem::path file(path);
+  if (auto ok = make_private_directory(file.parent_path()); !ok) return ok.error();
+  // Create the file ourselves so it is private from the first byte; SQLite gives its -wal and
+  // -shm files the same permissions.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error("internal", "cannot open " + path + ": " + std::strerror(errno));
+  ::close(fd);
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = sqlite_error(db, rc, "opening " + path);
+    sqlite3_close_v2(db);
+    return e;
+  }
+  auto store = std::make_unique<SqliteStore>(db);
+  if (auto ok = store->configure(); !ok) return ok.error();
+  return std::unique_ptr<SessionStore>(std::move(store));
+}
+
+}  // namespace tandem
