@@ -80,7 +80,7 @@ class Loader {
     }
     read_header(doc, *flow);
     read_steps(doc, *flow);
-    if (errors_.empty()) resolve(*flow);
+    resolve(*flow);  // even after step errors, so every problem is reported at once
     result.errors = std::move(errors_);
     if (result.errors.empty()) result.flow = std::move(flow);
     return result;

@@ -1,0 +1,305 @@
+// In-process HTTP tests: the real server on a free loopback port, a real client.
+#include <catch2/catch.hpp>
+
+#include <httplib.h>
+
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "app/session_service.h"
+#include "http/http_server.h"
+#include "test_support.h"
+
+using namespace tandem;
+using namespace tandem::testing;
+using nlohmann::json;
+
+namespace {
+
+class TestServer {
+ public:
+  TestServer()
+      : store_(std::move(*open_sqlite_store(dir_.path() + "/tandem.db"))),
+        service_(shipped().flows, shipped().catalogs, shipped_locales(), *store_, clock_),
+        server_(service_, embedded_sources().web, HttpOptions{"127.0.0.1", 0, 8, 64 * 1024}) {
+    port_ = *server_.bind();
+    thread_ = std::thread([this] { server_.run(); });
+    origin_ = "http://127.0.0.1:" + std::to_string(port_);
+  }
+  ~TestServer() {
+    server_.stop();
+    thread_.join();
+  }
+
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(10, 0);
+    return c;
+  }
+  httplib::Result post(const std::string& path, const std::string& body, httplib::Headers extra = {}) const {
+    httplib::Headers headers = {{"Origin", origin_}};
+    for (auto& h : extra) headers.erase(h.first);
+    headers.insert(extra.begin(), extra.end());
+    return client().Post(path.c_str(), headers, body, "application/json");
+  }
+  json post_json(const std::string& path, const json& body, int expected_status = 200) const {
+    auto res = post(path, body.dump());
+    REQUIRE(res);
+    INFO(res->body);
+    REQUIRE(res->status == expected_status);
+    return json::parse(res->body);
+  }
+  json get_json(const std::string& path, int expected_status = 200) const {
+    auto res = client().Get(path.c_str());
+    REQUIRE(res);
+    INFO(res->body);
+    REQUIRE(res->status == expected_status);
+    return json::parse(res->body);
+  }
+  std::size_t stored_events(const std::string& id) { return store_->events(id)->size(); }
+  const std::string& origin() const { return origin_; }
+  int port() const { return port_; }
+
+ private:
+  TempDir dir_;
+  FakeClock clock_;
+  std::unique_ptr<SessionStore> store_;
+  SessionService service_;
+  HttpServer server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::string origin_;
+};
+
+json new_session_body(const std::string& locale_a = "es", const std::string& locale_b = "en") {
+  return {{"flow", "feel-prefer-try"},
+          {"partners", json::array({{{"name", "Ana"}, {"locale", locale_a}}, {{"name", "Ben"}, {"locale", locale_b}}})}};
+}
+
+// Answers whatever is asked until the flow ends; returns the final view.
+json walk(const TestServer& server, json view) {
+  const std::string id = view["id"];
+  for (int turn = 0; turn < 100 && !view["awaiting"].empty(); ++turn) {
+    std::string partner = view["awaiting"][0];
+    view = server.get_json("/api/sessions/" + id + "?partner=" + partner);
+    const json& input = view["input"];
+    const std::string step = input["step"];
+    json value;
+    if (input["type"] == "choice") {
+      value = input["options"][0]["value"];
+      if (step == "answer") value = view["progress"]["round"] == 1 ? "tentative" : "soft_no";
+    } else {
+      value = partner == "a" ? "mi respuesta en «" + step + "» *con* <b>marcas</b>" : "my answer at " + step;
+    }
+    view = server.post_json("/api/sessions/" + id + "/input", {{"partner", partner}, {"value", value}, {"seq", view["seq"]}});
+  }
+  return view;
+}
+
+}  // namespace
+
+TEST_CASE("a scripted walk completes feel-prefer-try with one partner in Spanish and one in English", "[http]") {
+  TestServer server;
+  json flows = server.get_json("/api/flows?locale=es");
+  REQUIRE(flows["flows"].size() == 1);
+  CHECK(flows["flows"][0]["id"] == "feel-prefer-try");
+  CHECK(flows["flows"][0]["title"] != server.get_json("/api/flows?locale=en")["flows"][0]["title"]);
+
+  json view = server.post_json("/api/sessions", new_session_body("es-MX", "en-GB"), 201);
+  CHECK(view["partners"]["a"]["locale"] == "es");
+  CHECK(view["partners"]["b"]["locale"] == "en");
+  CHECK(view["locale"] == "es");
+  CHECK(view["awaiting"] == json::array({"a", "b"}));
+  const std::string id = view["id"];
+
+  view = walk(server, view);
+  CHECK(view["status"] == "completed");
+  CHECK(view["awaiting"].empty());
+
+  // The JSON transcript lists every turn with partner, step, message id, locale and text.
+  json transcript = server.get_json("/api/sessions/" + id + "/transcript?partner=b");
+  CHECK(transcript["locale"] == "en");
+  CHECK(transcript["status"] == "completed");
+  const json& turns = transcript["turns"];
+  CHECK(turns.size() > 50);
+  std::size_t typed_by_a = 0;
+  for (const json& t : turns) {
+    for (const char* field : {"seq", "at", "kind", "partner", "to", "step", "message", "args", "locale", "text"})
+      CHECK(t.contains(field));
+    CHECK_FALSE(t["text"].get<std::string>().empty());
+    if (t["kind"] == "guide") {
+      CHECK(t["partner"].is_null());
+      CHECK(t["locale"] == "en");
+      CHECK(t["message"].get<std::string>().rfind("feel-prefer-try:", 0) == 0);
+    }
+    if (t["kind"] == "input" && t["partner"] == "a" && t["message"].is_null()) {
+      ++typed_by_a;
+      CHECK(t["locale"] == "es");  // typed text keeps its author's locale
+      CHECK(t["text"].get<std::string>().find("«") != std::string::npos);
+    }
+  }
+  CHECK(typed_by_a >= 6);
+  CHECK(turns[0]["text"] == "Welcome, Ana and Ben. In this conversation each of you will share a feeling, a wish and "
+                            "one small thing you'd like to try, while the other listens. You can pause or stop at any "
+                            "moment, and both are always okay.");
+
+  // The same transcript reads in Spanish for Ana.
+  json spanish = server.get_json("/api/sessions/" + id + "/transcript?partner=a");
+  CHECK(spanish["locale"] == "es");
+  CHECK(spanish["turns"][0]["text"] != turns[0]["text"]);
+  CHECK(spanish["turns"].size() == turns.size());
+
+  // Markdown: title, names, the conversation in order, and what people typed escaped, not markup.
+  auto md = server.client().Get(("/api/sessions/" + id + "/transcript.md?locale=en").c_str());
+  REQUIRE(md);
+  CHECK(md->status == 200);
+  CHECK(md->get_header_value("Content-Type") == "text/markdown; charset=utf-8");
+  CHECK(md->body.rfind("# I feel, I prefer, I'd like to try\n\nAna · Ben — ", 0) == 0);
+  CHECK(md->body.find("**Ana:** mi respuesta en «feel» \\*con\\* \\<b\\>marcas\\</b\\>") != std::string::npos);
+  CHECK(md->body.find("**Ben:** my answer at mirror") != std::string::npos);
+  CHECK(md->body.find("<b>") == std::string::npos);
+}
+
+TEST_CASE("every response carries the security headers, errors included", "[http][security]") {
+  TestServer server;
+  for (const char* path : {"/", "/api/flows", "/api/nothing", "/missing.js"}) {
+    auto res = server.client().Get(path);
+    REQUIRE(res);
+    INFO(path);
+    CHECK(res->get_header_value("Content-Security-Policy").rfind("default-src 'none'", 0) == 0);
+    CHECK(res->get_header_value("Cache-Control") == "no-store");
+    CHECK(res->get_header_value("X-Frame-Options") == "DENY");
+    CHECK(res->get_header_value("X-Content-Type-Options") == "nosniff");
+    CHECK(res->get_header_value("Referrer-Policy") == "no-referrer");
+    CHECK_FALSE(res->has_header("Access-Control-Allow-Origin"));
+  }
+  auto index = server.client().Get("/");
+  CHECK(index->status == 200);
+  CHECK(index->get_header_value("Content-Type") == "text/html; charset=utf-8");
+  auto missing = server.client().Get("/api/nothing");
+  CHECK(missing->status == 404);
+  CHECK(missing->get_header_value("Content-Type") == "application/problem+json; charset=utf-8");
+  CHECK(json::parse(missing->body)["code"] == "not-found");
+}
+
+TEST_CASE("a foreign Host is refused before any route (DNS rebinding)", "[http][security]") {
+  TestServer server;
+  auto res = server.client().Get("/api/flows", {{"Host", "evil.example"}});
+  REQUIRE(res);
+  CHECK(res->status == 403);
+  CHECK(json::parse(res->body)["code"] == "forbidden-host");
+  CHECK(res->get_header_value("Cache-Control") == "no-store");
+  auto ok = server.client().Get("/api/flows", {{"Host", "localhost:" + std::to_string(server.port())}});
+  CHECK(ok->status == 200);
+  auto other_port = server.client().Get("/api/flows", {{"Host", "127.0.0.1:1"}});
+  CHECK(other_port->status == 403);
+}
+
+TEST_CASE("mutations need our own Origin, JSON and a length", "[http][security]") {
+  TestServer server;
+  std::string body = new_session_body().dump();
+  auto foreign = server.post("/api/sessions", body, {{"Origin", "http://evil.example"}});
+  CHECK(foreign->status == 403);
+  CHECK(json::parse(foreign->body)["code"] == "forbidden-origin");
+  auto null_origin = server.post("/api/sessions", body, {{"Origin", "null"}});
+  CHECK(null_origin->status == 403);
+  auto none = server.client().Post("/api/sessions", body, "application/json");
+  CHECK(none->status == 403);
+  auto text = server.client().Post("/api/sessions", {{"Origin", server.origin()}}, body, "text/plain");
+  CHECK(text->status == 415);
+  CHECK(json::parse(text->body)["code"] == "unsupported-media-type");
+  auto chunked = server.client().Post(
+      "/api/sessions", {{"Origin", server.origin()}},
+      [&](std::size_t, httplib::DataSink& sink) {
+        sink.write(body.data(), body.size());
+        sink.done();
+        return true;
+      },
+      "application/json");
+  REQUIRE(chunked);
+  CHECK(chunked->status == 400);
+  CHECK(json::parse(chunked->body)["code"] == "unsupported-encoding");
+  auto gzip = server.post("/api/sessions", body, {{"Content-Encoding", "gzip"}});
+  CHECK(gzip->status == 400);
+  std::string huge(70 * 1024, ' ');
+  auto big = server.post("/api/sessions", huge);
+  CHECK(big->status == 413);
+  CHECK(json::parse(big->body)["code"] == "payload-too-large");
+}
+
+TEST_CASE("bad input gets a clear problem and stores nothing", "[http]") {
+  TestServer server;
+  json view = server.post_json("/api/sessions", new_session_body(), 201);
+  const std::string id = view["id"];
+  const std::string input = "/api/sessions/" + id + "/input";
+  const std::size_t before = server.stored_events(id);
+
+  auto malformed = server.post(input, "{\"partner\": \"a\", \"value\": ");
+  CHECK(malformed->status == 400);
+  CHECK(malformed->get_header_value("Content-Type") == "application/problem+json; charset=utf-8");
+  json problem = json::parse(malformed->body);
+  CHECK(problem["code"] == "malformed-json");
+  CHECK(problem["type"] == "urn:tandem:problem:malformed-json");
+  CHECK(problem["status"] == 400);
+  CHECK(problem["detail"] == "That request couldn't be read because it isn't valid JSON.");
+
+  auto invalid_utf8 = server.post(input, "{\"partner\": \"a\", \"value\": \"\xc3\x28\"}");
+  CHECK(invalid_utf8->status == 400);
+  CHECK(json::parse(invalid_utf8->body)["code"] == "invalid-utf8");
+
+  auto wrong_partner = server.post(input, R"({"partner": "c", "value": "yes"})");
+  CHECK(wrong_partner->status == 400);
+  CHECK(json::parse(wrong_partner->body)["field"] == "partner");
+
+  auto unknown = server.post("/api/sessions/0123456789abcdef0123456789abcdef/input", R"({"partner": "a", "value": "yes"})");
+  CHECK(unknown->status == 404);
+  CHECK(json::parse(unknown->body)["code"] == "unknown-session");
+  CHECK(server.get_json("/api/sessions/not-an-id?partner=a", 404)["code"] == "unknown-session");
+
+  auto bad_choice = server.post(input, R"({"partner": "a", "value": "perhaps"})");
+  CHECK(bad_choice->status == 400);
+  // Ana reads Spanish, so her errors are in Spanish.
+  CHECK(json::parse(bad_choice->body)["detail"] != "Please choose one of the options shown.");
+
+  auto stale = server.post(input, R"({"partner": "a", "value": "yes", "seq": 99})");
+  CHECK(stale->status == 409);
+  CHECK(json::parse(stale->body)["seq"] == view["seq"]);
+
+  CHECK(server.stored_events(id) == before);
+  CHECK(server.get_json("/api/sessions/" + id + "?partner=a")["seq"] == view["seq"]);
+
+  // Names are checked too.
+  json long_name = new_session_body();
+  long_name["partners"][1]["name"] = std::string(41, 'x');
+  auto too_long = server.post("/api/sessions", long_name.dump());
+  CHECK(too_long->status == 400);
+  CHECK(json::parse(too_long->body)["code"] == "text-too-long");
+  CHECK(json::parse(too_long->body)["max"] == 40);
+  auto no_flow = server.post("/api/sessions", R"({"flow": "nope", "partners": [{"name": "A"}, {"name": "B"}]})");
+  CHECK(no_flow->status == 404);
+  CHECK(json::parse(no_flow->body)["code"] == "unknown-flow");
+}
+
+TEST_CASE("pause, resume and stop work through the API for either partner", "[http][consent]") {
+  TestServer server;
+  json view = server.post_json("/api/sessions", new_session_body(), 201);
+  const std::string id = view["id"];
+  auto path = [&](const char* action) { return "/api/sessions/" + id + "/" + action; };
+  view = server.post_json(path("pause"), {{"partner", "b"}});
+  CHECK(view["status"] == "paused");
+  CHECK(view["pause"]["by"] == "b");
+  CHECK_FALSE(view["pause"]["grounding"].get<std::string>().empty());
+  CHECK(view["input"].is_null());
+  CHECK(server.post_json(path("input"), {{"partner", "a"}, {"value", "yes"}}, 409)["code"] == "paused");
+  view = server.post_json(path("resume"), {{"partner", "a"}});
+  CHECK(view["pause"]["ready"] == json::array({"a"}));
+  view = server.post_json(path("resume"), {{"partner", "b"}});
+  CHECK(view["status"] == "active");
+  CHECK(view["input"]["step"] == "good-time");
+  view = server.post_json(path("stop"), {{"partner", "a"}});
+  CHECK(view["status"] == "stopped");
+  CHECK(view["thread"].back()["event"] == "stop");
+  CHECK(view["thread"].back()["by"] == "a");
+  CHECK(server.post_json(path("stop"), {{"partner", "b"}}, 409)["code"] == "ended");
+}

@@ -1,0 +1,76 @@
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "store/session_store.h"
+#include "test_support.h"
+
+using namespace tandem;
+using namespace tandem::testing;
+
+namespace {
+SessionRecord record(const std::string& id) { return SessionRecord{id, "flow", "1", "hash1", 1000}; }
+StoredEvent event(std::uint64_t seq) { return StoredEvent{seq, "input", "{\"n\":" + std::to_string(seq) + "}", 1000 + static_cast<std::int64_t>(seq)}; }
+
+mode_t mode_of(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_mode & 0777;
+}
+}  // namespace
+
+TEST_CASE("stores append in order, refuse a stale sequence and keep the pinned flow", "[store]") {
+  TempDir dir;
+  bool sqlite = GENERATE(false, true);
+  std::unique_ptr<SessionStore> store;
+  if (sqlite) store = std::move(*open_sqlite_store(dir.path() + "/data/tandem.db"));
+  else store = make_memory_store();
+
+  REQUIRE(store->create_session(record("s1"), "{flow source}", event(1)).ok());
+  REQUIRE(store->append("s1", event(2)).ok());
+  auto stale = store->append("s1", event(2));
+  REQUIRE_FALSE(stale.ok());
+  CHECK(stale.error().code == "seq-conflict");
+  CHECK(stale.error().args.at("seq") == Value{std::int64_t{2}});
+  CHECK(store->append("s1", event(4)).error().code == "seq-conflict");
+  CHECK(store->append("nope", event(1)).error().code == "unknown-session");
+  REQUIRE(store->append("s1", event(3)).ok());
+
+  auto events = store->events("s1");
+  REQUIRE(events->size() == 3);
+  CHECK((*events)[2].body == "{\"n\":3}");
+  CHECK(*store->flow_source("hash1") == "{flow source}");
+  CHECK(store->flow_source("other").error().code == "unknown-flow");
+  CHECK(store->find_session("s1")->value().flow_hash == "hash1");
+  CHECK_FALSE(store->find_session("s2")->has_value());
+}
+
+TEST_CASE("the SQLite store survives reopening, and its files are private", "[store]") {
+  TempDir dir;
+  std::string path = dir.path() + "/nested/tandem/tandem.db";
+  {
+    auto store = open_sqlite_store(path);
+    REQUIRE(store.ok());
+    REQUIRE((*store)->create_session(record("s1"), "src", event(1)).ok());
+    REQUIRE((*store)->append("s1", event(2)).ok());
+  }
+  CHECK(mode_of(path) == 0600);
+  CHECK(mode_of(dir.path() + "/nested/tandem") == 0700);
+  auto again = open_sqlite_store(path);
+  REQUIRE(again.ok());
+  CHECK((*again)->events("s1")->size() == 2);
+  CHECK((*again)->list_sessions()->size() == 1);
+}
+
+TEST_CASE("a file that is not a database is refused and left alone", "[store]") {
+  TempDir dir;
+  std::string path = dir.path() + "/tandem.db";
+  std::string junk(8192, 'x');
+  std::ofstream(path) << junk;
+  auto store = open_sqlite_store(path);
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.error().code == "storage-corrupt");
+  CHECK(read_text(path) == junk);
+}
