@@ -1,0 +1,71 @@
+// The HTTP API of docs/api.md, and nothing else. Every call is same-origin; mutations are JSON
+// POSTs that carry the partner and the sequence number of the last view.
+
+/** An error answer (application/problem+json), or a network failure (code "offline"). */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || problem.code || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = problem.code || (status === 0 ? 'offline' : 'unknown');
+    this.detail = problem.detail || '';
+    this.problem = problem;
+  }
+}
+
+async function send(path, init) {
+  let response;
+  try {
+    response = await fetch(path, { credentials: 'same-origin', cache: 'no-store', ...init });
+  } catch {
+    throw new ApiError(0, { code: 'offline' });
+  }
+  const type = response.headers.get('Content-Type') || '';
+  let body = null;
+  if (type.includes('json')) {
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+  }
+  if (!response.ok) throw new ApiError(response.status, body && typeof body === 'object' ? body : {});
+  return body;
+}
+
+function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, value);
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+function getJson(path) {
+  return send(path, { method: 'GET', headers: { Accept: 'application/json' } });
+}
+
+function postJson(path, body) {
+  return send(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+const sessionPath = (id) => `/api/sessions/${encodeURIComponent(id)}`;
+
+export const api = {
+  locales: () => getJson('/api/locales'),
+  ui: (locale) => getJson(`/api/ui${query({ locale })}`),
+  flows: (locale) => getJson(`/api/flows${query({ locale })}`),
+  startSession: (flow, partners) => postJson('/api/sessions', { flow, partners }),
+  view: (id, partner) => getJson(`${sessionPath(id)}${query({ partner })}`),
+  input: (id, partner, value, seq) => postJson(`${sessionPath(id)}/input`, { partner, value, seq }),
+  pause: (id, partner, seq) => postJson(`${sessionPath(id)}/pause`, { partner, seq }),
+  resume: (id, partner, seq) => postJson(`${sessionPath(id)}/resume`, { partner, seq }),
+  stop: (id, partner, seq) => postJson(`${sessionPath(id)}/stop`, { partner, seq }),
+  transcript: (id, locale) => getJson(`${sessionPath(id)}/transcript${query({ locale })}`),
+  transcriptMarkdownUrl: (id, locale) => `${sessionPath(id)}/transcript.md${query({ locale })}`,
+};
