@@ -494,22 +494,20 @@ function answer(value, draftKey) {
 }
 
 /**
- * Pause or stop, for whoever's turn it is (or partner a when nobody is awaited). One tap always
- * counts: if the session moved on in the meantime, the view is fetched again and the tap is sent
- * once more with the new seq.
+ * Sends one tap (pause, stop, ready) so that it always counts: if the session moved on in the
+ * meantime, the view is fetched again and the tap is sent once more with the new seq.
+ * `send(view)` returns the request to make, or null when the tap no longer applies.
  */
-function control(action) {
+function tap(send) {
   return enqueue(async () => {
     setBusy(true);
     showNotice('');
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
-        const view = state.view;
-        if (!view || view.status === 'completed' || view.status === 'stopped') return;
-        if (action === 'pause' && view.status === 'paused') return;
-        const partner = view.awaiting?.[0] ?? 'a';
+        const request = state.view && send(state.view);
+        if (!request) return;
         try {
-          await present(await api[action](view.id, partner, view.seq));
+          await present(await request);
           return;
         } catch (error) {
           if (error instanceof ApiError && error.code === 'seq-conflict' && attempt === 0) {
@@ -528,32 +526,18 @@ function control(action) {
   });
 }
 
-function resume(partner) {
-  return enqueue(async () => {
-    setBusy(true);
-    showNotice('');
-    try {
-      for (let attempt = 0; attempt < 2; attempt++) {
-        const view = state.view;
-        if (!view || view.status !== 'paused') return;
-        try {
-          await present(await api.resume(view.id, partner, view.seq));
-          return;
-        } catch (error) {
-          if (error instanceof ApiError && error.code === 'seq-conflict' && attempt === 0) {
-            await refresh();
-            continue;
-          }
-          throw error;
-        }
-      }
-    } catch (error) {
-      showNotice(errorText(error));
-      if (error instanceof ApiError && RECOVERABLE.has(error.code)) await refresh().catch(() => {});
-    } finally {
-      setBusy(false);
-    }
+/** Pause or stop, for whoever's turn it is (or partner a when nobody is awaited). */
+function control(action) {
+  return tap((view) => {
+    if (view.status === 'completed' || view.status === 'stopped') return null;
+    if (action === 'pause' && view.status === 'paused') return null;
+    return api[action](view.id, view.awaiting?.[0] ?? 'a', view.seq);
   });
+}
+
+/** One partner says they are ready to continue after a pause. */
+function resume(partner) {
+  return tap((view) => (view.status === 'paused' ? api.resume(view.id, partner, view.seq) : null));
 }
 
 $('pause-button').addEventListener('click', () => control('pause'));
