@@ -1,9 +1,11 @@
 #include "app/session_service.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "app/views.h"
 #include "core/ids.h"
+#include "engine/value_json.h"
 #include "i18n/text.h"
 
 namespace tandem {
@@ -17,6 +19,7 @@ SessionService::SessionService(FlowLibrary& flows, const Catalogs& catalogs, con
 json SessionService::list_flows(const std::string& locale) const {
   json list = json::array();
   for (const FlowPtr& flow : flows_.all()) {
+    if (flow->minutes == 0) continue;  // flows without a length are only called by others (grounding)
     list.push_back({{"id", flow->id},
                     {"version", flow->version},
                     {"title", catalogs_.render(locale, flow->id, flow->title, {})},
@@ -52,9 +55,26 @@ std::string SessionService::error_detail(const Error& error, const std::string& 
   return text;
 }
 
+Result<FlowSet> SessionService::flow_set(const std::string& id) const {
+  FlowSet set;
+  set.root = flows_.find(id);
+  if (!set.root) return make_error("unknown-flow", "no flow \"" + id + "\"");
+  std::function<Status(const FlowPtr&)> add = [&](const FlowPtr& flow) -> Status {
+    if (!set.flows.emplace(flow->id, flow).second) return Ok{};
+    for (const std::string& callee : flow->calls()) {
+      FlowPtr called = flows_.find(callee);
+      if (!called) return make_error("internal", "flow \"" + flow->id + "\" calls \"" + callee + "\", which is not loaded");
+      if (auto ok = add(called); !ok) return ok;
+    }
+    return Ok{};
+  };
+  if (auto ok = add(set.root); !ok) return ok.error();
+  return set;
+}
+
 Result<json> SessionService::create(const NewSession& request) {
-  FlowPtr flow = flows_.find(request.flow);
-  if (!flow) return make_error("unknown-flow", "no flow \"" + request.flow + "\"");
+  auto flows = flow_set(request.flow);
+  if (!flows) return flows.error();
   std::array<PartnerInfo, 2> partners;
   for (int i = 0; i < 2; ++i) {
     auto name = clean_user_text(request.partners[i].name, limits_.name_graphemes);
@@ -67,14 +87,28 @@ Result<json> SessionService::create(const NewSession& request) {
   }
   Event start = Event::start(partners);
   start.at_ms = clock_.now_ms();
-  auto outcome = apply(*flow, SessionState{}, start);
+  start.params = request.params;
+  auto history = store_.agreements();
+  if (!history) return history.error();
+  if (!history->empty()) {
+    auto fields = args_from_json(json::parse(history->back().fields, nullptr, false));
+    if (!fields) return make_error("storage-corrupt", "the stored agreement cannot be read");
+    start.agreement = std::move(*fields);
+    start.agreement_version = history->back().version;
+  }
+  std::vector<PinnedFlow> pinned;
+  for (const auto& [id, flow] : flows->flows) {
+    pinned.push_back(PinnedFlow{flow->hash, flow->id, flow->version, flow->source});
+    if (flow != flows->root) start.flows[id] = flow->hash;
+  }
+  auto outcome = apply(*flows, SessionState{}, start);
   if (!outcome) return outcome.error();
 
   auto session = std::make_shared<LiveSession>();
-  session->record = SessionRecord{new_session_id(), flow->id, flow->version, flow->hash, start.at_ms};
-  session->flow = flow;
+  session->record = SessionRecord{new_session_id(), flows->root->id, flows->root->version, flows->root->hash, start.at_ms};
+  session->flows = std::move(*flows);
   StoredEvent first{1, std::string(to_string(EventKind::Start)), event_body_to_json(start).dump(), start.at_ms};
-  if (auto ok = store_.create_session(session->record, flow->source, first); !ok) return ok.error();
+  if (auto ok = store_.create_session(session->record, pinned, first); !ok) return ok.error();
   session->state = std::move(outcome->state);
   session->entries = std::move(outcome->entries);
   session->event_times.push_back(start.at_ms);
@@ -93,20 +127,16 @@ Result<std::shared_ptr<LiveSession>> SessionService::live(const std::string& id)
     auto it = sessions_.find(id);
     if (it != sessions_.end()) return it->second;
   }
-  // Rebuild from the log: the state is a deterministic fold over the committed events.
+  // Rebuild from the log: the state is a deterministic fold over the committed events, walked
+  // with the exact flow versions the session started with.
   auto record = store_.find_session(id);
   if (!record) return record.error();
   if (!*record) return make_error("unknown-session", "no session \"" + id + "\"");
-  auto source = store_.flow_source((*record)->flow_hash);
-  if (!source) return source.error();
-  auto flow = flows_.pinned((*record)->flow_hash, *source);
-  if (!flow) return flow.error();
   auto stored = store_.events(id);
   if (!stored) return stored.error();
 
   auto session = std::make_shared<LiveSession>();
   session->record = **record;
-  session->flow = *flow;
   std::vector<Event> events;
   for (const StoredEvent& s : *stored) {
     json body = json::parse(s.body, nullptr, false);
@@ -115,7 +145,21 @@ Result<std::shared_ptr<LiveSession>> SessionService::live(const std::string& id)
     events.push_back(std::move(*event));
     session->event_times.push_back(s.at_ms);
   }
-  auto replayed = replay(**flow, events);
+  if (events.empty()) return make_error("storage-corrupt", "session " + id + " has no events");
+  auto pin = [&](const std::string& hash) -> Result<FlowPtr> {
+    auto source = store_.flow_source(hash);
+    if (!source) return source.error();
+    return flows_.pinned(hash, *source);
+  };
+  auto root = pin(session->record.flow_hash);
+  if (!root) return root.error();
+  session->flows = FlowSet::single(*root);
+  for (const auto& [callee, hash] : events.front().flows) {
+    auto flow = pin(hash);
+    if (!flow) return flow.error();
+    session->flows.flows[callee] = *flow;
+  }
+  auto replayed = replay(session->flows, events);
   if (!replayed) return replayed.error();
   session->state = std::move(replayed->state);
   session->entries = std::move(replayed->entries);
@@ -140,21 +184,39 @@ Result<json> SessionService::view(const std::string& id, Partner viewer, const s
 }
 
 Result<Value> SessionService::clean_value(const LiveSession& session, const Mutation& mutation) const {
-  if (!is_text(mutation.value)) return mutation.value;
-  // Typed answers are normalized and limited; choice values are checked against their options by
-  // the engine, so they only need to be valid text.
-  auto asked = awaiting(*session.flow, session.state);
-  bool typed = std::any_of(asked.begin(), asked.end(), [&](const Awaited& a) {
-    return a.partner == mutation.partner && a.input.type == InputType::Text;
-  });
-  const std::string& raw = std::get<std::string>(mutation.value);
-  if (!typed) {
-    if (!is_valid_utf8(raw)) return make_error("invalid-utf8", "the value is not valid UTF-8");
+  auto asked = awaiting(session.flows, session.state);
+  auto mine = std::find_if(asked.begin(), asked.end(), [&](const Awaited& a) { return a.partner == mutation.partner; });
+  auto check_utf8 = [](const std::string& text) -> Status {
+    if (!is_valid_utf8(text)) return make_error("invalid-utf8", "the value is not valid UTF-8");
+    return Ok{};
+  };
+  if (is_list(mutation.value)) {
+    for (const auto& item : std::get<List>(mutation.value))
+      if (auto ok = check_utf8(item); !ok) return ok.error();
     return mutation.value;
   }
-  auto text = clean_user_text(raw, limits_.answer_graphemes);
-  if (!text) return text.error();
-  return Value{*text};
+  if (!is_text(mutation.value)) return mutation.value;
+  const std::string& raw = std::get<std::string>(mutation.value);
+  InputType type = mine == asked.end() ? InputType::Choice : mine->input.type;
+  if (type == InputType::Text) {
+    // Typed answers are normalized and limited; choices are checked against their options by the engine.
+    auto text = clean_user_text(raw, limits_.answer_graphemes);
+    if (!text) return text.error();
+    return Value{*text};
+  }
+  if (auto ok = check_utf8(raw); !ok) return ok.error();
+  if (type == InputType::Feeling) {
+    // A feeling comes from the vocabulary of the answering partner's own language.
+    for (const std::string& locale : Catalogs::locale_chain(session.state.info(mutation.partner).locale)) {
+      if (const auto* words = catalogs_.messages(locale, kFeelingsCatalog)) {
+        for (const auto& [key, word] : *words)
+          if (word == raw) return mutation.value;
+        break;
+      }
+    }
+    return make_error("invalid-choice", "\"" + raw + "\" is not in the feelings vocabulary");
+  }
+  return mutation.value;
 }
 
 Result<json> SessionService::mutate(const std::string& id, const Mutation& mutation) {
@@ -172,7 +234,7 @@ Result<json> SessionService::mutate(const std::string& id, const Mutation& mutat
     case Command::Input: {
       auto value = clean_value(s, mutation);
       if (!value) return value.error();
-      event = Event::input(mutation.partner, s.flow->steps[s.state.step].id, *value);
+      event = Event::input(mutation.partner, current_step_id(s.flows, s.state), *value);
       break;
     }
     case Command::Pause: event = Event::control(EventKind::Pause, mutation.partner); break;
@@ -180,14 +242,16 @@ Result<json> SessionService::mutate(const std::string& id, const Mutation& mutat
     case Command::Stop: event = Event::control(EventKind::Stop, mutation.partner); break;
   }
   event.at_ms = clock_.now_ms();
-  auto outcome = apply(*s.flow, s.state, event);
+  auto outcome = apply(s.flows, s.state, event);
   if (!outcome) {
     Error e = outcome.error();
     if (e.code == "seq-conflict") e.args["seq"] = static_cast<std::int64_t>(s.state.seq);
     return e;
   }
   StoredEvent stored{outcome->state.seq, std::string(to_string(event.kind)), event_body_to_json(event).dump(), event.at_ms};
-  if (auto ok = store_.append(id, stored); !ok) return ok.error();  // nothing changes unless committed
+  std::optional<std::string> agreement;
+  if (outcome->agreement) agreement = args_to_json(*outcome->agreement).dump();
+  if (auto ok = store_.append(id, stored, agreement); !ok) return ok.error();  // nothing changes unless committed
 
   s.state = std::move(outcome->state);
   for (auto& entry : outcome->entries) s.entries.push_back(std::move(entry));
@@ -195,18 +259,33 @@ Result<json> SessionService::mutate(const std::string& id, const Mutation& mutat
   return render_view(s, mutation.partner, s.state.info(mutation.partner).locale, catalogs_);
 }
 
-Result<json> SessionService::transcript(const std::string& id, const std::string& locale) {
+Result<json> SessionService::transcript(const std::string& id, const std::string& locale, std::optional<Partner> viewer) {
   auto session = live(id);
   if (!session) return session.error();
   std::lock_guard lock((*session)->mutex);
-  return render_transcript(**session, locale, catalogs_);
+  return render_transcript(**session, locale, viewer, catalogs_);
 }
 
-Result<std::string> SessionService::transcript_markdown(const std::string& id, const std::string& locale) {
+Result<std::string> SessionService::transcript_markdown(const std::string& id, const std::string& locale,
+                                                        std::optional<Partner> viewer) {
   auto session = live(id);
   if (!session) return session.error();
   std::lock_guard lock((*session)->mutex);
-  return render_markdown(**session, locale, catalogs_);
+  return render_markdown(**session, locale, viewer, catalogs_);
+}
+
+Result<json> SessionService::agreement(const std::string& locale) {
+  auto history = store_.agreements();
+  if (!history) return history.error();
+  json versions = json::array();
+  for (const AgreementVersion& v : *history) {
+    versions.push_back({{"version", v.version},
+                        {"session", v.session_id},
+                        {"at", iso8601_utc(v.created_ms)},
+                        {"fields", json::parse(v.fields, nullptr, false)}});
+  }
+  json current = versions.empty() ? json::object() : versions.back()["fields"];
+  return json{{"locale", locale}, {"version", history->size()}, {"fields", current}, {"history", versions}};
 }
 
 }  // namespace tandem

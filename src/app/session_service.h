@@ -29,11 +29,14 @@ struct Limits {
   std::size_t name_graphemes = 40;
 };
 
-// One session as held in memory: the pinned flow, the folded state and everything it said.
+// The catalog holding each locale's feelings vocabulary (locales/<locale>/feelings.arb).
+inline constexpr const char* kFeelingsCatalog = "feelings";
+
+// One session as held in memory: the pinned flows, the folded state and everything it said.
 struct LiveSession {
   std::mutex mutex;  // serializes mutations of this session
   SessionRecord record;
-  FlowPtr flow;
+  FlowSet flows;
   SessionState state;
   std::vector<Entry> entries;
   std::vector<std::int64_t> event_times;  // at_ms of event seq i+1
@@ -42,6 +45,7 @@ struct LiveSession {
 struct NewSession {
   std::string flow;
   std::array<PartnerInfo, 2> partners;  // names as typed, locales as asked (negotiated here)
+  Args params;                          // the assignment's parameters; defaults fill the rest
 };
 
 enum class Command { Input, Pause, Resume, Stop };
@@ -68,8 +72,12 @@ class SessionService {
   Result<nlohmann::json> view(const std::string& id, Partner viewer, const std::string& locale);
   // Applies and commits one mutation; returns the view for its partner.
   Result<nlohmann::json> mutate(const std::string& id, const Mutation& mutation);
-  Result<nlohmann::json> transcript(const std::string& id, const std::string& locale);
-  Result<std::string> transcript_markdown(const std::string& id, const std::string& locale);
+  // The transcript for a reader: `viewer` sees their own private answers; without a viewer no
+  // private answer is included.
+  Result<nlohmann::json> transcript(const std::string& id, const std::string& locale, std::optional<Partner> viewer);
+  Result<std::string> transcript_markdown(const std::string& id, const std::string& locale, std::optional<Partner> viewer);
+  // The couple's agreement: the current fields and every earlier version.
+  Result<nlohmann::json> agreement(const std::string& locale);
 
   // The locale a partner chose, if the session exists.
   std::optional<std::string> partner_locale(const std::string& id, Partner partner);
@@ -81,6 +89,8 @@ class SessionService {
  private:
   Result<std::shared_ptr<LiveSession>> live(const std::string& id);
   Result<Value> clean_value(const LiveSession& session, const Mutation& mutation) const;
+  // The flow with every flow it calls (current versions), for a new session.
+  Result<FlowSet> flow_set(const std::string& id) const;
 
   FlowLibrary& flows_;
   const Catalogs& catalogs_;

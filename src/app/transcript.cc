@@ -31,14 +31,16 @@ std::string escape_markdown(const std::string& text) {
 
 }  // namespace
 
-std::string render_markdown(const LiveSession& session, const std::string& locale, const Catalogs& catalogs) {
+std::string render_markdown(const LiveSession& session, const std::string& locale, std::optional<Partner> viewer,
+                            const Catalogs& catalogs) {
   const SessionState& s = session.state;
-  const Flow& flow = *session.flow;
+  const Flow& flow = *session.flows.root;
   std::ostringstream md;
   md << "# " << catalogs.render(locale, flow.id, flow.title, {}) << "\n\n";
   md << escape_markdown(s.info(Partner::A).name) << " · " << escape_markdown(s.info(Partner::B).name) << " — "
      << format_date_time(session.record.created_ms, locale) << "\n\n";
   for (const Entry& e : session.entries) {
+    if (!shown_to(e, viewer)) continue;
     std::string text = entry_text(e, locale, catalogs);
     switch (e.kind) {
       case EntryKind::Guide:

@@ -1,6 +1,7 @@
 #include "app/views.h"
 
 #include "core/ids.h"
+#include "engine/value_json.h"
 #include "i18n/locales.h"
 
 namespace tandem {
@@ -19,22 +20,58 @@ json partners_json(const SessionState& s) {
   return out;
 }
 
+json pacing_json(const Pacing& p) {
+  return {{"name", p.name}, {"in_ms", p.in_ms}, {"hold_ms", p.hold_ms}, {"out_ms", p.out_ms},
+          {"rest_ms", p.rest_ms}, {"max_cycles", p.max_cycles}};
+}
+
+// The feelings vocabulary of a locale (the first one along its fallback chain that has one).
+json feelings_json(const std::string& locale, const Catalogs& catalogs) {
+  json options = json::array();
+  for (const std::string& candidate : Catalogs::locale_chain(locale)) {
+    const auto* words = catalogs.messages(candidate, kFeelingsCatalog);
+    if (!words) continue;
+    for (const auto& [key, word] : *words) options.push_back({{"value", word}, {"label", word}});
+    break;
+  }
+  return options;
+}
+
 json input_json(const Awaited& a, const std::string& locale, const Catalogs& catalogs, std::size_t max_length) {
-  json out = {{"step", a.step}, {"type", to_string(a.input.type)}, {"prompt", render(a.input.prompt, locale, catalogs)}};
-  switch (a.input.type) {
+  const InputSpec& in = a.input;
+  json out = {{"step", a.step}, {"type", to_string(in.type)}, {"prompt", render(in.prompt, locale, catalogs)}};
+  if (in.is_private) out["private"] = true;
+  if (!in.options.empty()) {
+    out["options"] = json::array();
+    for (const auto& [value, label] : in.options)
+      out["options"].push_back({{"value", value}, {"label", render(label, locale, catalogs)}});
+  }
+  if (!in.items.empty()) {
+    out["type"] = "list";
+    out["items"] = json::array();
+    for (const MessageRef& item : in.items) out["items"].push_back({{"key", item.key}, {"label", render(item, locale, catalogs)}});
+  }
+  switch (in.type) {
     case InputType::Text:
       out["max_length"] = max_length;
       break;
-    case InputType::Choice:
-      out["options"] = json::array();
-      for (const auto& [value, label] : a.input.options)
-        out["options"].push_back({{"value", value}, {"label", render(label, locale, catalogs)}});
+    case InputType::Multi:
+      out["min"] = in.min;
+      out["max"] = in.max == 0 ? static_cast<int>(in.options.size()) : in.max;
       break;
     case InputType::Scale:
-      out["min"] = a.input.min;
-      out["max"] = a.input.max;
-      out["low"] = a.input.low ? render(*a.input.low, locale, catalogs) : "";
-      out["high"] = a.input.high ? render(*a.input.high, locale, catalogs) : "";
+      out["min"] = in.min;
+      out["max"] = in.max;
+      out["low"] = in.low ? render(*in.low, locale, catalogs) : "";
+      out["high"] = in.high ? render(*in.high, locale, catalogs) : "";
+      break;
+    case InputType::Feeling:
+      out["options"] = feelings_json(locale, catalogs);
+      break;
+    case InputType::Confirm:
+      if (in.seconds > 0) out["timer"] = {{"seconds", in.seconds}, {"pacing", pacing_json(in.pacing)}};
+      break;
+    default:
       break;
   }
   return out;
@@ -51,35 +88,39 @@ std::string_view entry_kind(EntryKind kind) {
 
 }  // namespace
 
-json args_to_json(const Args& args) {
-  json out = json::object();
-  for (const auto& [name, value] : args) {
-    if (is_text(value)) out[name] = std::get<std::string>(value);
-    else out[name] = std::get<std::int64_t>(value);
-  }
-  return out;
-}
-
 std::string entry_text(const Entry& entry, const std::string& locale, const Catalogs& catalogs) {
+  if (entry.kind == EntryKind::Input && entry.value && is_list(*entry.value)) {
+    if (!entry.only) return catalogs.render_list(locale, entry.catalog, entry.labels);
+    // A private yes/maybe/no list, shown only to its author: each item with its answer.
+    const List& answers = std::get<List>(*entry.value);
+    std::string out;
+    for (std::size_t i = 0; i < answers.size() && i < entry.labels.size(); ++i) {
+      out += (out.empty() ? "" : "\n") + catalogs.render(locale, entry.catalog, entry.labels[i], {}) + ": " +
+             catalogs.render(locale, kUiCatalog, "answer." + answers[i], {});
+    }
+    return out;
+  }
   if (entry.kind == EntryKind::Input && !entry.message) return value_to_string(*entry.value);
   return entry.message ? render(*entry.message, locale, catalogs) : std::string();
 }
 
 json render_view(const LiveSession& session, Partner viewer, const std::string& locale, const Catalogs& catalogs) {
   const SessionState& s = session.state;
-  const Flow& flow = *session.flow;
+  const Flow& flow = *session.flows.root;
   json thread = json::array();
   for (const Entry& e : session.entries) {
+    if (!e.visible_to(viewer)) continue;
     json item = {{"seq", e.seq}, {"kind", entry_kind(e.kind)}, {"step", e.step},
                  {"message", e.message ? json(e.message->id()) : json()}, {"text", entry_text(e, locale, catalogs)}};
     if (e.kind == EntryKind::Guide) item["to"] = to_string(e.to);
     if (e.by) item["by"] = to_string(*e.by);
     if (e.kind == EntryKind::Event) item["event"] = e.event;
+    if (e.only) item["private"] = true;
     thread.push_back(std::move(item));
   }
   json awaited = json::array();
   json input;  // null unless this viewer is asked something
-  for (const Awaited& a : awaiting(flow, s)) {
+  for (const Awaited& a : awaiting(session.flows, s)) {
     awaited.push_back(to_string(a.partner));
     if (a.partner == viewer) input = input_json(a, locale, catalogs, 2000);
   }
@@ -103,7 +144,10 @@ json render_view(const LiveSession& session, Partner viewer, const std::string& 
       {"dir", LocaleNegotiator::direction(locale)},
       {"partners", partners_json(s)},
       {"speaker", to_string(s.speaker)},
-      {"progress", {{"step", s.step + 1}, {"of", flow.steps.size()}, {"round", round}, {"rounds", flow.rounds()}}},
+      {"progress", {{"step", s.flow.empty() ? s.step + 1 : s.calls.front().step},
+                    {"of", flow.steps.size()},
+                    {"round", round},
+                    {"rounds", flow.rounds()}}},
       {"thread", thread},
       {"awaiting", awaited},
       {"input", input},
@@ -111,11 +155,13 @@ json render_view(const LiveSession& session, Partner viewer, const std::string& 
   };
 }
 
-json render_transcript(const LiveSession& session, const std::string& locale, const Catalogs& catalogs) {
+json render_transcript(const LiveSession& session, const std::string& locale, std::optional<Partner> viewer,
+                       const Catalogs& catalogs) {
   const SessionState& s = session.state;
-  const Flow& flow = *session.flow;
+  const Flow& flow = *session.flows.root;
   json turns = json::array();
   for (const Entry& e : session.entries) {
+    if (!shown_to(e, viewer)) continue;
     std::int64_t at = e.seq >= 1 && e.seq <= session.event_times.size() ? session.event_times[e.seq - 1] : 0;
     bool typed = e.kind == EntryKind::Input && !e.message;
     turns.push_back({
@@ -129,6 +175,7 @@ json render_transcript(const LiveSession& session, const std::string& locale, co
         {"args", e.message ? args_to_json(e.message->args) : json::object()},
         {"locale", typed ? s.info(*e.by).locale : locale},
         {"text", entry_text(e, locale, catalogs)},
+        {"private", e.only.has_value()},
     });
   }
   return {

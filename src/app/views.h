@@ -1,7 +1,9 @@
 // What a session looks like from outside: the view for one partner, and the transcript as JSON
-// and Markdown, rendered in a given locale. Shapes are documented in docs/api.md.
+// and Markdown, rendered in a given locale. Shapes are documented in docs/api.md. A private
+// answer only ever appears for the partner who gave it.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -12,13 +14,18 @@ namespace tandem {
 
 nlohmann::json render_view(const LiveSession& session, Partner viewer, const std::string& locale,
                            const Catalogs& catalogs);
-nlohmann::json render_transcript(const LiveSession& session, const std::string& locale, const Catalogs& catalogs);
-std::string render_markdown(const LiveSession& session, const std::string& locale, const Catalogs& catalogs);
+nlohmann::json render_transcript(const LiveSession& session, const std::string& locale, std::optional<Partner> viewer,
+                                 const Catalogs& catalogs);
+std::string render_markdown(const LiveSession& session, const std::string& locale, std::optional<Partner> viewer,
+                            const Catalogs& catalogs);
 
 // The text of one entry for a reader of `locale`: guide and event lines are rendered from their
 // message; typed answers are shown exactly as typed.
 std::string entry_text(const Entry& entry, const std::string& locale, const Catalogs& catalogs);
 
-nlohmann::json args_to_json(const Args& args);
+// Whether a reader may see an entry: `viewer` sees their own private answers; no viewer, none.
+inline bool shown_to(const Entry& entry, std::optional<Partner> viewer) {
+  return viewer ? entry.visible_to(*viewer) : !entry.only;
+}
 
 }  // namespace tandem

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/value_json.h"
+
 namespace tandem {
 
 using nlohmann::json;
@@ -23,23 +25,18 @@ std::optional<EventKind> parse_event_kind(std::string_view s) {
   return std::nullopt;
 }
 
-json value_to_json(const Value& v) {
-  if (is_text(v)) return std::get<std::string>(v);
-  return std::get<std::int64_t>(v);
-}
-
-std::optional<Value> value_from_json(const json& j) {
-  if (j.is_string()) return Value{j.get<std::string>()};
-  if (j.is_number_integer()) return Value{j.get<std::int64_t>()};
-  return std::nullopt;
-}
-
 json event_body_to_json(const Event& e) {
   json body = json::object();
   switch (e.kind) {
     case EventKind::Start:
       body["partners"] = json::array();
       for (const auto& p : e.partners) body["partners"].push_back({{"name", p.name}, {"locale", p.locale}});
+      if (!e.params.empty()) body["params"] = args_to_json(e.params);
+      if (e.agreement_version != 0) {
+        body["agreement"] = args_to_json(e.agreement);
+        body["agreement_version"] = e.agreement_version;
+      }
+      if (!e.flows.empty()) body["flows"] = e.flows;
       break;
     case EventKind::Input:
       body["by"] = to_string(e.by);
@@ -70,6 +67,18 @@ Result<Event> event_from_json(std::string_view kind_name, const json& body, std:
       if (!p.is_object() || !p.value("name", json()).is_string() || !p.value("locale", json()).is_string())
         return bad("partner without name or locale");
       e.partners[i] = PartnerInfo{p["name"].get<std::string>(), p["locale"].get<std::string>()};
+    }
+    auto params = args_from_json(body.value("params", json::object()));
+    auto agreement = args_from_json(body.value("agreement", json::object()));
+    auto version = body.value("agreement_version", json(0));
+    auto flows = body.value("flows", json::object());
+    if (!params || !agreement || !version.is_number_integer() || !flows.is_object()) return bad("damaged start");
+    e.params = std::move(*params);
+    e.agreement = std::move(*agreement);
+    e.agreement_version = version.get<std::int64_t>();
+    for (const auto& [id, hash] : flows.items()) {
+      if (!hash.is_string()) return bad("damaged start");
+      e.flows[id] = hash.get<std::string>();
     }
     return e;
   }

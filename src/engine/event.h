@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
 
 #include <nlohmann/json_fwd.hpp>
@@ -22,6 +23,10 @@ struct Event {
   std::string step;                     // Input: the step id it answers (guards against stale UIs)
   Value value;                          // Input
   std::array<PartnerInfo, 2> partners;  // Start
+  Args params;                          // Start: the assignment's parameters (defaults filled in)
+  Args agreement;                       // Start: the couple's agreement fields when it began
+  std::int64_t agreement_version = 0;   // Start: its version (0: none yet)
+  std::map<std::string, std::string> flows;  // Start: hashes of the flows it may call, by id
   std::int64_t at_ms = 0;               // when it was committed
 
   static Event start(std::array<PartnerInfo, 2> partners) {

@@ -1,5 +1,7 @@
 #include "flow/condition.h"
 
+#include <algorithm>
+
 namespace tandem {
 namespace {
 
@@ -34,6 +36,12 @@ bool evaluate(const Condition& c, const VariableLookup& vars) {
       return false;
     case Op::Not:
       return !evaluate(c.children.at(0), vars);
+    case Op::Has: {
+      const Value* actual = vars.lookup(c.var);
+      if (!actual || !is_list(*actual) || !is_text(c.operand)) return false;
+      const List& list = std::get<List>(*actual);
+      return std::find(list.begin(), list.end(), std::get<std::string>(c.operand)) != list.end();
+    }
     case Op::In: {
       const Value* actual = vars.lookup(c.var);
       if (!actual) return false;

@@ -1,6 +1,8 @@
 // Branch conditions: a small rule language that flows hold as data (see docs/flow-format.md).
 //   {"var": "answer", "eq": "yes"}          compare a captured value (eq ne lt le gt ge)
 //   {"var": "answer", "in": ["yes", "x"]}   membership
+//   {"var": "chosen", "has": "walk"}         a list (several choices, a revealed list) contains
+//   {"var": "wishes_maybe", "eq": []}        a list is empty
 //   {"all": [...]}  {"any": [...]}  {"not": {...}}
 #pragma once
 
@@ -12,7 +14,7 @@
 namespace tandem {
 
 struct Condition {
-  enum class Op { Eq, Ne, Lt, Le, Gt, Ge, In, All, Any, Not };
+  enum class Op { Eq, Ne, Lt, Le, Gt, Ge, In, Has, All, Any, Not };
   Op op = Op::Eq;
   std::string var;
   Value operand;

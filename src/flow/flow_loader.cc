@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
+#include "flow/flow_checks.h"
 #include "flow/json_positions.h"
 
 namespace tandem {
@@ -20,15 +21,21 @@ std::string Diagnostic::to_string() const {
 
 namespace {
 
-const std::set<std::string> kCommonFields = {"id", "kind", "next", "args"};
+const std::set<std::string> kCommonFields = {"id", "kind", "next", "args", "escalates", "decline"};
 const std::map<std::string, std::set<std::string>> kKindFields = {
     {"say", {"to", "message"}},
-    {"ask", {"to", "input", "prompt", "capture", "options", "min", "max", "low", "high"}},
+    {"ask", {"to", "input", "prompt", "capture", "options", "min", "max", "low", "high", "comfort", "when_low",
+             "proposal", "label"}},
     {"reflect", {"capture", "max_rounds", "prompts"}},
+    {"private", {"items", "prompt", "capture", "reveal"}},
     {"swap", {"message"}},
+    {"timer", {"to", "message", "seconds", "pacing"}},
     {"branch", {"rules", "else"}},
+    {"agreement", {"action", "set", "message"}},
+    {"call", {"flow"}},
     {"end", {"to", "message"}},
 };
+const std::vector<std::string> kRevealMessages = {"shared", "none", "maybes"};
 const std::vector<std::string> kReflectPrompts = {"mirror", "check", "got_it", "more",
                                                   "clarify", "again", "enough"};
 const std::set<std::string> kRoleArgs = {"a", "b", "speaker", "listener"};
@@ -81,6 +88,11 @@ class Loader {
     read_header(doc, *flow);
     read_steps(doc, *flow);
     resolve(*flow);  // even after step errors, so every problem is reported at once
+    if (errors_.empty()) {
+      check_graph(*flow, [&](const Step& step, const std::string& pointer, const std::string& message) {
+        error(pointer, message);
+      });
+    }
     result.errors = std::move(errors_);
     if (result.errors.empty()) result.flow = std::move(flow);
     return result;
@@ -132,8 +144,8 @@ class Loader {
   }
 
   void read_header(const json& doc, Flow& flow) {
-    const std::set<std::string> known = {"$schema", "format", "id", "version", "title",
-                                         "description", "minutes", "steps"};
+    const std::set<std::string> known = {"$schema", "format", "id", "version", "title", "description",
+                                         "minutes", "comfort_threshold", "params", "steps"};
     for (auto it = doc.begin(); it != doc.end(); ++it) {
       if (!known.count(it.key())) error("/" + pointer_token(it.key()), "unknown field \"" + it.key() + "\"");
     }
@@ -149,6 +161,45 @@ class Loader {
     key_field(doc, "", "", "description", flow.description);
     if (int_field(doc, "", "", "minutes", flow.minutes, false) && flow.minutes < 1) {
       error("/minutes", "\"minutes\" must be at least 1");
+    }
+    if (int_field(doc, "", "", "comfort_threshold", flow.comfort_threshold, false) &&
+        (flow.comfort_threshold < 1 || flow.comfort_threshold > 10)) {
+      error("/comfort_threshold", "\"comfort_threshold\" must be between 1 and 10");
+    }
+    read_params(doc, flow);
+  }
+
+  void read_params(const json& doc, Flow& flow) {
+    auto it = doc.find("params");
+    if (it == doc.end()) return;
+    if (!it->is_object()) {
+      error("/params", "\"params\" must map each parameter's name to {\"type\", \"default\"}");
+      return;
+    }
+    for (auto p = it->begin(); p != it->end(); ++p) {
+      std::string pointer = "/params/" + pointer_token(p.key());
+      std::string prefix = "parameter \"" + p.key() + "\": ";
+      if (!is_identifier(p.key())) error(pointer, prefix + "the name must be like \"minutes\"");
+      Param param;
+      param.name = p.key();
+      std::string type;
+      if (!p->is_object() || !text_field(*p, pointer, prefix, "type", type, true)) {
+        if (!p->is_object()) error(pointer, prefix + "must be {\"type\": \"text\" or \"number\", \"default\": …}");
+        continue;
+      }
+      if (type != "text" && type != "number") error(pointer + "/type", prefix + "\"type\" must be text or number");
+      param.number = type == "number";
+      auto fallback = p->find("default");
+      if (fallback == p->end()) {
+        error(pointer, prefix + "missing \"default\"");
+      } else if (param.number ? !fallback->is_number_integer() : !fallback->is_string()) {
+        error(pointer + "/default", prefix + "\"default\" must be " + (param.number ? "a whole number" : "text"));
+      } else {
+        param.fallback = param.number ? Value{fallback->get<std::int64_t>()} : Value{fallback->get<std::string>()};
+      }
+      for (auto f = p->begin(); f != p->end(); ++f)
+        if (f.key() != "type" && f.key() != "default") error(pointer + "/" + pointer_token(f.key()), prefix + "unknown field \"" + f.key() + "\"");
+      flow.params.push_back(std::move(param));
     }
   }
 
@@ -196,17 +247,29 @@ class Loader {
     auto fields = kKindFields.find(kind);
     if (fields == kKindFields.end()) {
       error(pointer + "/kind", prefix + "unknown kind \"" + kind +
-                                   "\" (expected say, ask, reflect, swap, branch or end)");
+                                   "\" (expected say, ask, reflect, private, swap, timer, branch, agreement, call or end)");
       return;
     }
     for (auto it = s.begin(); it != s.end(); ++it) {
       bool allowed = (kCommonFields.count(it.key()) && !(kind == "branch" && it.key() == "next") &&
                       !(kind == "end" && it.key() == "next")) ||
                      fields->second.count(it.key());
-      if (!allowed) error(pointer + "/" + pointer_token(it.key()), prefix + "unknown field \"" + it.key() + "\" for a " + kind + " step");
+      const char* article = std::string("aeiou").find(kind[0]) == std::string::npos ? "a " : "an ";
+      if (!allowed) error(pointer + "/" + pointer_token(it.key()), prefix + "unknown field \"" + it.key() + "\" for " + article + kind + " step");
     }
     text_field(s, pointer, prefix, kind == "branch" ? "else" : "next", step.next_id, false);
     read_args(s, pointer, prefix, step);
+    if (auto esc = s.find("escalates"); esc != s.end()) {
+      if (!esc->is_boolean()) error(pointer + "/escalates", prefix + "\"escalates\" must be true or false");
+      else step.escalates = esc->get<bool>();
+    }
+    text_field(s, pointer, prefix, "decline", step.decline, false);
+    if (step.escalates && step.decline.empty())
+      error(pointer, prefix + "an escalating step needs \"decline\": where to go if a check-in says not now");
+    if (!step.escalates && !step.decline.empty())
+      error(pointer + "/decline", prefix + "\"decline\" only belongs to an escalating step");
+    if (step.escalates && (kind == "branch" || kind == "end"))
+      error(pointer + "/escalates", prefix + "a " + kind + " step cannot escalate");
 
     if (kind == "say") {
       step.kind = StepKind::Say;
@@ -219,9 +282,29 @@ class Loader {
     } else if (kind == "reflect") {
       step.kind = StepKind::Reflect;
       read_reflect(s, pointer, prefix, step);
+    } else if (kind == "private") {
+      step.kind = StepKind::Private;
+      read_private(s, pointer, prefix, step);
     } else if (kind == "swap") {
       step.kind = StepKind::Swap;
       key_field(s, pointer, prefix, "message", step.message, false);
+    } else if (kind == "timer") {
+      step.kind = StepKind::Timer;
+      read_audience(s, pointer, prefix, step, false);
+      key_field(s, pointer, prefix, "message", step.message);
+      if (int_field(s, pointer, prefix, "seconds", step.seconds, true) && (step.seconds < 5 || step.seconds > 3600))
+        error(pointer + "/seconds", prefix + "\"seconds\" must be between 5 and 3600");
+      std::string pacing = "none";
+      text_field(s, pointer, prefix, "pacing", pacing, false);
+      if (const Pacing* p = find_pacing(pacing)) step.pacing = *p;
+      else error(pointer + "/pacing", prefix + "unknown pacing \"" + pacing + "\" (expected none, box, 4-7-8 or resonance)");
+    } else if (kind == "agreement") {
+      step.kind = StepKind::Agreement;
+      read_agreement(s, pointer, prefix, step);
+    } else if (kind == "call") {
+      step.kind = StepKind::Call;
+      if (text_field(s, pointer, prefix, "flow", step.flow, true) && !is_flow_id(step.flow))
+        error(pointer + "/flow", prefix + "\"flow\" must be a flow id like \"grounding\"");
     } else if (kind == "branch") {
       step.kind = StepKind::Branch;
       read_rules(s, pointer, prefix, step);
@@ -273,11 +356,30 @@ class Loader {
     }
     std::string input;
     if (!text_field(s, pointer, prefix, "input", input, true)) return;
+    bool bounds = s.contains("min") || s.contains("max");
     if (input == "text") {
       step.input = InputType::Text;
     } else if (input == "choice") {
       step.input = InputType::Choice;
       read_options(s, pointer, prefix, step);
+    } else if (input == "multi") {
+      step.input = InputType::Multi;
+      read_options(s, pointer, prefix, step);
+      step.min = 1;
+      step.max = 0;
+      int_field(s, pointer, prefix, "min", step.min, false);
+      int_field(s, pointer, prefix, "max", step.max, false);
+      int count = static_cast<int>(step.options.size());
+      if (step.min < 0 || step.min > count || (step.max != 0 && (step.max < step.min || step.max > count)))
+        error(pointer, prefix + "several choices need 0 ≤ \"min\" ≤ \"max\" ≤ the number of options");
+      bounds = false;
+    } else if (input == "feeling") {
+      step.input = InputType::Feeling;
+    } else if (input == "yes_maybe_no") {
+      step.input = InputType::YesMaybeNo;
+    } else if (input == "confirm") {
+      step.input = InputType::Confirm;
+      key_field(s, pointer, prefix, "label", step.label, false);
     } else if (input == "scale") {
       step.input = InputType::Scale;
       int_field(s, pointer, prefix, "min", step.min, false);
@@ -286,10 +388,33 @@ class Loader {
       key_field(s, pointer, prefix, "low", step.low);
       key_field(s, pointer, prefix, "high", step.high);
     } else {
-      error(pointer + "/input", prefix + "unknown input \"" + input + "\" (expected text, choice or scale)");
+      error(pointer + "/input", prefix + "unknown input \"" + input +
+                                    "\" (expected text, choice, multi, scale, feeling, yes_maybe_no or confirm)");
     }
-    if (step.input != InputType::Choice && s.contains("options"))
-      error(pointer + "/options", prefix + "\"options\" only belong to a choice");
+    if (step.input != InputType::Choice && step.input != InputType::Multi && s.contains("options"))
+      error(pointer + "/options", prefix + "\"options\" only belong to a choice or several choices");
+    if (step.input != InputType::Scale && (s.contains("low") || s.contains("high") || bounds))
+      error(pointer, prefix + "\"min\", \"max\", \"low\" and \"high\" only belong to a scale or several choices");
+    if (step.input != InputType::Confirm && s.contains("label"))
+      error(pointer + "/label", prefix + "\"label\" only belongs to a confirmation");
+    if (auto comfort = s.find("comfort"); comfort != s.end()) {
+      if (!comfort->is_boolean()) error(pointer + "/comfort", prefix + "\"comfort\" must be true or false");
+      else step.comfort = comfort->get<bool>();
+    }
+    text_field(s, pointer, prefix, "when_low", step.when_low, false);
+    if (step.comfort && step.input != InputType::Scale)
+      error(pointer + "/comfort", prefix + "a comfort check must be a scale");
+    if (step.comfort && step.when_low.empty())
+      error(pointer, prefix + "a comfort check needs \"when_low\": a grounding step or a step back");
+    if (!step.comfort && !step.when_low.empty())
+      error(pointer + "/when_low", prefix + "\"when_low\" only belongs to a comfort check");
+    text_field(s, pointer, prefix, "proposal", step.proposal, false);
+    bool consent_options = std::any_of(step.options.begin(), step.options.end(), [](const Option& o) { return !o.consent.empty(); });
+    bool soft_no = std::any_of(step.options.begin(), step.options.end(), [](const Option& o) { return o.consent == "soft_no"; });
+    if (!step.proposal.empty() && !soft_no)
+      error(pointer + "/proposal", prefix + "a proposal needs an option with \"consent\": \"soft_no\", so it can always be declined");
+    if (consent_options && step.input != InputType::Choice)
+      error(pointer, prefix + "\"consent\" belongs to the options of a single choice");
   }
 
   void read_options(const json& s, const std::string& pointer, const std::string& prefix, Step& step) {
@@ -324,6 +449,66 @@ class Loader {
         error(op + "/consent", oprefix + "unknown consent \"" + option.consent + "\" (expected yes, tentative or soft_no)");
       }
       step.options.push_back(std::move(option));
+    }
+  }
+
+  void read_private(const json& s, const std::string& pointer, const std::string& prefix, Step& step) {
+    key_field(s, pointer, prefix, "prompt", step.prompt);
+    if (text_field(s, pointer, prefix, "capture", step.capture, true) && !is_identifier(step.capture))
+      error(pointer + "/capture", prefix + "\"capture\" must be a name like \"wishes\"");
+    auto items = s.find("items");
+    if (items == s.end() || !items->is_array() || items->empty()) {
+      error(items == s.end() ? pointer : pointer + "/items", prefix + "a private step needs a list of \"items\" (message keys)");
+    } else {
+      std::set<std::string> seen;
+      for (std::size_t i = 0; i < items->size(); ++i) {
+        const json& item = (*items)[i];
+        std::string ip = pointer + "/items/" + std::to_string(i);
+        if (!item.is_string() || !is_message_key(item.get<std::string>())) {
+          error(ip, prefix + "each item must be a message key");
+        } else if (!seen.insert(item.get<std::string>()).second) {
+          error(ip, prefix + "item \"" + item.get<std::string>() + "\" is listed twice");
+        } else {
+          step.items.push_back(item.get<std::string>());
+        }
+      }
+    }
+    auto reveal = s.find("reveal");
+    if (reveal == s.end() || !reveal->is_object()) {
+      error(reveal == s.end() ? pointer : pointer + "/reveal",
+            prefix + "a private step needs \"reveal\" with " + join(kRevealMessages));
+      return;
+    }
+    std::string rp = pointer + "/reveal";
+    for (auto f = reveal->begin(); f != reveal->end(); ++f) {
+      if (std::find(kRevealMessages.begin(), kRevealMessages.end(), f.key()) == kRevealMessages.end())
+        error(rp + "/" + pointer_token(f.key()), prefix + "unknown reveal message \"" + f.key() + "\"");
+    }
+    key_field(*reveal, rp, prefix, "shared", step.reveal.shared);
+    key_field(*reveal, rp, prefix, "none", step.reveal.none);
+    key_field(*reveal, rp, prefix, "maybes", step.reveal.maybes);
+  }
+
+  void read_agreement(const json& s, const std::string& pointer, const std::string& prefix, Step& step) {
+    std::string action;
+    if (text_field(s, pointer, prefix, "action", action, true) && action != "read" && action != "write")
+      error(pointer + "/action", prefix + "\"action\" must be read or write");
+    step.write = action == "write";
+    key_field(s, pointer, prefix, "message", step.message, false);
+    auto set = s.find("set");
+    if (!step.write) {
+      if (set != s.end()) error(pointer + "/set", prefix + "\"set\" only belongs to a write");
+      return;
+    }
+    if (set == s.end() || !set->is_object() || set->empty()) {
+      error(set == s.end() ? pointer : pointer + "/set", prefix + "a write needs \"set\": each agreement field and the variable it takes");
+      return;
+    }
+    for (auto f = set->begin(); f != set->end(); ++f) {
+      std::string fp = pointer + "/set/" + pointer_token(f.key());
+      if (!is_identifier(f.key())) error(fp, prefix + "agreement field \"" + f.key() + "\" must be a name like \"pause_word\"");
+      else if (!f->is_string()) error(fp, prefix + "agreement field \"" + f.key() + "\" must name a variable");
+      else step.fields.emplace_back(f.key(), f->get<std::string>());
     }
   }
 
@@ -413,13 +598,13 @@ class Loader {
       static const std::map<std::string, Condition::Op> ops = {
           {"eq", Condition::Op::Eq}, {"ne", Condition::Op::Ne}, {"lt", Condition::Op::Lt},
           {"le", Condition::Op::Le}, {"gt", Condition::Op::Gt}, {"ge", Condition::Op::Ge},
-          {"in", Condition::Op::In}};
+          {"in", Condition::Op::In}, {"has", Condition::Op::Has}};
       for (auto f = c.begin(); f != c.end(); ++f) {
         if (f.key() == "var") continue;
         auto op = ops.find(f.key());
         if (op == ops.end()) {
           error(pointer + "/" + pointer_token(f.key()),
-                prefix + "unknown comparison \"" + f.key() + "\" (expected eq, ne, lt, le, gt, ge or in)");
+                prefix + "unknown comparison \"" + f.key() + "\" (expected eq, ne, lt, le, gt, ge, in or has)");
           return out;
         }
         out.op = op->second;
@@ -431,14 +616,15 @@ class Loader {
           }
           for (const auto& v : *f) {
             if (auto value = to_value(v)) out.set.push_back(*value);
-            else error(vp, prefix + "values must be text or whole numbers");
+            else error(vp, prefix + "values must be text, whole numbers or lists of text");
           }
         } else if (auto value = to_value(*f)) {
           out.operand = *value;
-          bool ordering = out.op != Condition::Op::Eq && out.op != Condition::Op::Ne;
+          bool ordering = out.op != Condition::Op::Eq && out.op != Condition::Op::Ne && out.op != Condition::Op::Has;
           if (ordering && !is_number(*value)) error(vp, prefix + "\"" + f.key() + "\" compares numbers, not text");
+          if (out.op == Condition::Op::Has && !is_text(*value)) error(vp, prefix + "\"has\" looks for one text value");
         } else {
-          error(vp, prefix + "values must be text or whole numbers");
+          error(vp, prefix + "values must be text, whole numbers or lists of text");
         }
       }
     } else {
@@ -450,6 +636,14 @@ class Loader {
   static std::optional<Value> to_value(const json& v) {
     if (v.is_string()) return Value{v.get<std::string>()};
     if (v.is_number_integer()) return Value{v.get<std::int64_t>()};
+    if (v.is_array()) {
+      List list;
+      for (const auto& item : v) {
+        if (!item.is_string()) return std::nullopt;
+        list.push_back(item.get<std::string>());
+      }
+      return Value{list};
+    }
     return std::nullopt;
   }
 
@@ -464,16 +658,39 @@ class Loader {
 
   // Targets, fall-through, variables and arguments: checks that need the whole flow.
   void resolve(Flow& flow) {
-    std::set<std::string> variables = {"swaps"};
-    for (const Step& step : flow.steps) {
+    std::set<std::string> variables = {"swaps", "agreement_version", "agreement_changed"};
+    std::set<std::string> private_variables;  // one partner's private answers: never readable
+    for (const Param& p : flow.params) variables.insert(p.name);
+    for (std::size_t i = 0; i < flow.steps.size(); ++i) {
+      const Step& step = flow.steps[i];
       if (step.capture.empty()) continue;
-      if (step.kind == StepKind::Ask && step.to == Audience::Both) {
-        variables.insert(step.capture + "_a");
-        variables.insert(step.capture + "_b");
+      std::vector<std::string> names;
+      if (step.kind == StepKind::Private) {
+        private_variables.insert(step.capture + "_a");
+        private_variables.insert(step.capture + "_b");
+        names = {step.capture + "_shared", step.capture + "_maybe"};
+      } else if (step.kind == StepKind::Ask && step.to == Audience::Both) {
+        names = {step.capture + "_a", step.capture + "_b"};
       } else {
-        variables.insert(step.capture);
+        names = {step.capture};
+      }
+      for (const auto& name : names) {
+        variables.insert(name);
+        flow.captured_by.emplace(name, i);
       }
     }
+    auto known = [&](const std::string& name) {
+      return variables.count(name) || (name.starts_with("agreement_") && name.size() > 10);
+    };
+    // `context` says where ("rule 1: "), `noun` what the name stands for ("argument").
+    auto check_variable = [&](const Step& step, const std::string& name, const std::string& pointer,
+                              const std::string& context, const std::string& noun) {
+      std::string prefix = "step \"" + step.id + "\": " + context;
+      if (private_variables.count(name))
+        error(pointer, prefix + noun + " \"" + name + "\" is one partner's private answer and can never be shown or used");
+      else if (!known(name))
+        error(pointer, prefix + "unknown " + noun + " \"" + name + "\"");
+    };
     auto target = [&](const Step& step, const std::string& name, const std::string& pointer) -> std::size_t {
       auto it = flow.step_index.find(name);
       if (it != flow.step_index.end()) return it->second;
@@ -492,22 +709,23 @@ class Loader {
       } else {
         error(step.pointer, prefix + "the last step must end the flow or name its \"next\" step");
       }
+      if (!step.when_low.empty()) step.when_low_index = target(step, step.when_low, step.pointer + "/when_low");
+      if (!step.decline.empty()) step.decline_index = target(step, step.decline, step.pointer + "/decline");
       for (std::size_t r = 0; r < step.rules.size(); ++r) {
         Rule& rule = step.rules[r];
         std::string rp = step.pointer + "/rules/" + std::to_string(r);
         rule.target_index = target(step, rule.target, rp + "/goto");
         std::vector<std::string> used;
         collect_variables(rule.when, used);
-        for (const auto& name : used) {
-          if (!variables.count(name))
-            error(rp + "/if", prefix + "rule " + std::to_string(r + 1) + ": unknown variable \"" + name + "\"");
-        }
+        for (const auto& name : used) check_variable(step, name, rp + "/if", "rule " + std::to_string(r + 1) + ": ", "variable");
       }
       for (std::size_t a = 0; a < step.args.size(); ++a) {
         const std::string& name = step.args[a];
-        if (!kRoleArgs.count(name) && !variables.count(name))
-          error(step.pointer + "/args/" + std::to_string(a), prefix + "unknown argument \"" + name + "\"");
+        if (!kRoleArgs.count(name)) check_variable(step, name, step.pointer + "/args/" + std::to_string(a), "", "argument");
       }
+      if (!step.proposal.empty()) check_variable(step, step.proposal, step.pointer + "/proposal", "", "proposal variable");
+      for (const auto& [field, variable] : step.fields)
+        check_variable(step, variable, step.pointer + "/set/" + pointer_token(field), "agreement field \"" + field + "\": ", "variable");
     }
   }
 

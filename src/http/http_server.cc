@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/value_json.h"
 #include "http/guard.h"
 #include "i18n/text.h"
 
@@ -134,18 +135,24 @@ struct HttpServer::Impl {
     server.Get(R"(/api/sessions/([^/]+)/transcript)", [this](const httplib::Request& req, httplib::Response& res) {
       const std::string id = req.matches[1];
       std::string locale = transcript_locale(req, id);
-      auto transcript = service.transcript(id, locale);
+      auto transcript = service.transcript(id, locale, parse_partner(req.get_param_value("partner")));
       if (!transcript) return send_problem(res, transcript.error(), locale);
       send_json(res, 200, *transcript);
     });
     server.Get(R"(/api/sessions/([^/]+)/transcript\.md)", [this](const httplib::Request& req, httplib::Response& res) {
       const std::string id = req.matches[1];
       std::string locale = transcript_locale(req, id);
-      auto markdown = service.transcript_markdown(id, locale);
+      auto markdown = service.transcript_markdown(id, locale, parse_partner(req.get_param_value("partner")));
       if (!markdown) return send_problem(res, markdown.error(), locale);
       res.status = 200;
       res.set_header("Content-Disposition", "attachment; filename=\"tandem-" + id.substr(0, 8) + ".md\"");
       res.set_content(*markdown, "text/markdown; charset=utf-8");
+    });
+    server.Get("/api/agreement", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string locale = locale_for(req);
+      auto agreement = service.agreement(locale);
+      if (!agreement) return send_problem(res, agreement.error(), locale);
+      send_json(res, 200, *agreement);
     });
     // The embedded web UI. Anything else under /api/ is a JSON 404 (via the error handler).
     server.Get(R"(/(.*))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -196,10 +203,9 @@ struct HttpServer::Impl {
     else if (action == "stop") m.command = Command::Stop;
     else {
       m.command = Command::Input;
-      auto value = body.value("value", json());
-      if (value.is_string()) m.value = value.get<std::string>();
-      else if (value.is_number_integer()) m.value = value.get<std::int64_t>();
-      else return make_error("invalid-field", "\"value\" must be text or a whole number", {{"field", "value"}});
+      auto value = value_from_json(body.value("value", json()));
+      if (!value) return make_error("invalid-field", "\"value\" must be text, a whole number or a list of text", {{"field", "value"}});
+      m.value = std::move(*value);
     }
     return m;
   }

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
+#include <unicode/listformatter.h>
 #include <unicode/messagepattern.h>
 #include <unicode/msgfmt.h>
 #include <unicode/unistr.h>
@@ -112,6 +113,21 @@ std::set<std::string> Catalogs::argument_names(const std::string& pattern) {
   return names;
 }
 
+std::string Catalogs::render_list(const std::string& locale, const std::string& name, const List& items) const {
+  std::vector<icu::UnicodeString> parts;
+  for (const std::string& item : items) {
+    std::string text = pattern(locale, name, item) || pattern("en", name, item) ? render(locale, name, item, {}) : item;
+    parts.push_back(icu::UnicodeString::fromUTF8(text));
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::ListFormatter> format(icu::ListFormatter::createInstance(icu_locale(locale), status));
+  icu::UnicodeString joined;
+  if (U_SUCCESS(status)) format->format(parts.data(), static_cast<int32_t>(parts.size()), joined, status);
+  std::string out;
+  joined.toUTF8String(out);
+  return out;
+}
+
 std::string Catalogs::render(const std::string& locale, const std::string& name, const std::string& key,
                              const Args& args) const {
   for (const std::string& candidate : locale_chain(locale)) {
@@ -130,7 +146,8 @@ std::string Catalogs::render(const std::string& locale, const std::string& name,
     for (const auto& [arg, value] : args) {
       names.push_back(icu::UnicodeString::fromUTF8(arg));
       if (is_text(value)) values.emplace_back(icu::UnicodeString::fromUTF8(std::get<std::string>(value)));
-      else values.emplace_back(static_cast<int64_t>(std::get<std::int64_t>(value)));
+      else if (is_number(value)) values.emplace_back(static_cast<int64_t>(std::get<std::int64_t>(value)));
+      else values.emplace_back(icu::UnicodeString::fromUTF8(render_list(candidate, name, std::get<List>(value))));
     }
     icu::UnicodeString result;
     UErrorCode status = U_ZERO_ERROR;

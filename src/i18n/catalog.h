@@ -40,6 +40,10 @@ class Catalogs {
   // Names of the arguments a pattern uses ({name}, {n, plural, …}); empty if it does not parse.
   static std::set<std::string> argument_names(const std::string& pattern);
 
+  // A list for a reader of `locale`: each item is a message key of catalog `name` (or shown as
+  // it is when it is not one), joined as the language joins lists ("a, b and c", "a、b和c").
+  std::string render_list(const std::string& locale, const std::string& name, const List& items) const;
+
   // The locales tried for `locale`: itself, its language alone (es-MX → es), then "en".
   static std::vector<std::string> locale_chain(const std::string& locale);
 

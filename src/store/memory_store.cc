@@ -8,10 +8,10 @@ namespace {
 
 class MemoryStore final : public SessionStore {
  public:
-  Status create_session(const SessionRecord& session, const std::string& flow_source, const StoredEvent& first) override {
+  Status create_session(const SessionRecord& session, const std::vector<PinnedFlow>& flows, const StoredEvent& first) override {
     std::lock_guard lock(mutex_);
     if (sessions_.count(session.id)) return make_error("internal", "session " + session.id + " already exists");
-    flows_.emplace(session.flow_hash, flow_source);
+    for (const auto& f : flows) flows_.emplace(f.hash, f.source);
     sessions_[session.id] = session;
     events_[session.id] = {first};
     return Ok{};
@@ -40,7 +40,11 @@ class MemoryStore final : public SessionStore {
     if (it == events_.end()) return std::vector<StoredEvent>();
     return it->second;
   }
-  Status append(const std::string& session_id, const StoredEvent& event) override {
+  Result<std::vector<AgreementVersion>> agreements() override {
+    std::lock_guard lock(mutex_);
+    return agreements_;
+  }
+  Status append(const std::string& session_id, const StoredEvent& event, const std::optional<std::string>& agreement) override {
     std::lock_guard lock(mutex_);
     auto it = events_.find(session_id);
     if (it == events_.end()) return make_error("unknown-session", "no session " + session_id);
@@ -49,6 +53,8 @@ class MemoryStore final : public SessionStore {
                                             std::to_string(event.seq),
                         {{"seq", static_cast<std::int64_t>(it->second.size())}});
     it->second.push_back(event);
+    if (agreement)
+      agreements_.push_back(AgreementVersion{static_cast<std::int64_t>(agreements_.size()) + 1, session_id, *agreement, event.at_ms});
     return Ok{};
   }
 
@@ -57,6 +63,7 @@ class MemoryStore final : public SessionStore {
   std::map<std::string, SessionRecord> sessions_;
   std::map<std::string, std::string> flows_;
   std::map<std::string, std::vector<StoredEvent>> events_;
+  std::vector<AgreementVersion> agreements_;
 };
 
 }  // namespace

@@ -20,6 +20,22 @@ struct SessionRecord {
   std::int64_t created_ms = 0;
 };
 
+// The exact text of one flow version, kept so sessions that started with it can continue.
+struct PinnedFlow {
+  std::string hash;
+  std::string id;
+  std::string version;
+  std::string source;
+};
+
+// One version of the couple's agreement: every field, as JSON text.
+struct AgreementVersion {
+  std::int64_t version = 0;  // 1, 2, 3…
+  std::string session_id;    // the session that wrote it
+  std::string fields;        // JSON object
+  std::int64_t created_ms = 0;
+};
+
 struct StoredEvent {
   std::uint64_t seq = 0;  // 1, 2, 3… within a session
   std::string kind;
@@ -31,9 +47,9 @@ class SessionStore {
  public:
   virtual ~SessionStore() = default;
 
-  // Creates a session with its first event (seq 1) and pins the flow source by hash, in one
-  // transaction. Returns after the commit.
-  virtual Status create_session(const SessionRecord& session, const std::string& flow_source,
+  // Creates a session with its first event (seq 1) and pins the sources of its flow and every
+  // flow it may call, in one transaction. Returns after the commit.
+  virtual Status create_session(const SessionRecord& session, const std::vector<PinnedFlow>& flows,
                                 const StoredEvent& first) = 0;
   virtual Result<std::optional<SessionRecord>> find_session(const std::string& id) = 0;
   virtual Result<std::vector<SessionRecord>> list_sessions() = 0;
@@ -41,8 +57,13 @@ class SessionStore {
   virtual Result<std::string> flow_source(const std::string& hash) = 0;
   virtual Result<std::vector<StoredEvent>> events(const std::string& session_id) = 0;
   // Appends `event`, whose seq must be one more than the session's last; otherwise seq-conflict
-  // and nothing is written. Returns only after the event is committed.
-  virtual Status append(const std::string& session_id, const StoredEvent& event) = 0;
+  // and nothing is written. With `agreement` (all fields, JSON), the event also writes the next
+  // agreement version, in the same transaction. Returns only after the commit.
+  virtual Status append(const std::string& session_id, const StoredEvent& event,
+                        const std::optional<std::string>& agreement = std::nullopt) = 0;
+
+  // Every version of the agreement, oldest first (empty when there is none yet).
+  virtual Result<std::vector<AgreementVersion>> agreements() = 0;
 };
 
 // Opens (creating if needed) the database at `path`: WAL, synchronous=FULL, secure_delete,

@@ -39,6 +39,14 @@ const char* const kMigrations[] = {
         PRIMARY KEY (session_id, seq)
       ) STRICT, WITHOUT ROWID;
     )sql",
+    R"sql(
+      CREATE TABLE agreements (
+        version INTEGER PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        fields TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+    )sql",
 };
 
 Error sqlite_error(sqlite3* db, int rc, const std::string& doing) {
@@ -93,6 +101,9 @@ class SqliteStore final : public SessionStore {
     return Ok{};
   }
 
+  // Undoes an open transaction; if even that fails, SQLite rolls back when the next one starts.
+  void rollback() { (void)exec("ROLLBACK", "rolling back"); }
+
   Status configure() {
     sqlite3_busy_timeout(db_, 2000);
     sqlite3_extended_result_codes(db_, 1);
@@ -109,24 +120,26 @@ class SqliteStore final : public SessionStore {
     for (std::int64_t v = current; v < latest; ++v) {
       std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[v] + "PRAGMA user_version=" + std::to_string(v + 1) + "; COMMIT;";
       if (auto ok = exec(sql.c_str(), "migrating the database to schema " + std::to_string(v + 1)); !ok) {
-        exec("ROLLBACK;", "rolling back");
+        rollback();
         return ok;
       }
     }
     return Ok{};
   }
 
-  Status create_session(const SessionRecord& session, const std::string& flow_source, const StoredEvent& first) override {
+  Status create_session(const SessionRecord& session, const std::vector<PinnedFlow>& flows, const StoredEvent& first) override {
     std::lock_guard lock(mutex_);
     if (auto ok = exec("BEGIN IMMEDIATE", "starting a session"); !ok) return ok;
     auto fail = [&](int rc, const char* doing) {
       Error e = sqlite_error(db_, rc, doing);
-      exec("ROLLBACK", "rolling back");
+      rollback();
       return e;
     };
-    Statement flow(db_, "INSERT OR IGNORE INTO flows(hash, flow_id, version, source) VALUES(?,?,?,?)");
-    flow.bind(1, session.flow_hash).bind(2, session.flow_id).bind(3, session.flow_version).bind(4, flow_source);
-    if (int rc = flow.step(); rc != SQLITE_DONE) return fail(rc, "storing the flow");
+    for (const PinnedFlow& f : flows) {
+      Statement flow(db_, "INSERT OR IGNORE INTO flows(hash, flow_id, version, source) VALUES(?,?,?,?)");
+      flow.bind(1, f.hash).bind(2, f.id).bind(3, f.version).bind(4, f.source);
+      if (int rc = flow.step(); rc != SQLITE_DONE) return fail(rc, "storing a flow");
+    }
     Statement insert(db_, "INSERT INTO sessions(id, flow_id, flow_version, flow_hash, created_at) VALUES(?,?,?,?,?)");
     insert.bind(1, session.id).bind(2, session.flow_id).bind(3, session.flow_version).bind(4, session.flow_hash)
         .bind(5, session.created_ms);
@@ -136,7 +149,7 @@ class SqliteStore final : public SessionStore {
         .bind(5, first.at_ms);
     if (int rc = event.step(); rc != SQLITE_DONE) return fail(rc, "storing the first event");
     if (auto ok = exec("COMMIT", "committing a new session"); !ok) {
-      exec("ROLLBACK", "rolling back");
+      rollback();
       return ok;
     }
     return Ok{};
@@ -184,23 +197,33 @@ class SqliteStore final : public SessionStore {
     return out;
   }
 
-  Status append(const std::string& session_id, const StoredEvent& event) override {
+  Result<std::vector<AgreementVersion>> agreements() override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, "SELECT version, session_id, fields, created_at FROM agreements ORDER BY version");
+    std::vector<AgreementVersion> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) out.push_back(AgreementVersion{q.integer(0), q.text(1), q.text(2), q.integer(3)});
+    if (rc != SQLITE_DONE) return sqlite_error(db_, rc, "reading the agreement");
+    return out;
+  }
+
+  Status append(const std::string& session_id, const StoredEvent& event, const std::optional<std::string>& agreement) override {
     std::lock_guard lock(mutex_);
     if (auto ok = exec("BEGIN IMMEDIATE", "appending an event"); !ok) return ok;
     Statement last(db_, "SELECT COALESCE(MAX(seq), 0), COUNT(*) FROM events WHERE session_id = ?");
     last.bind(1, session_id);
     if (int rc = last.step(); rc != SQLITE_ROW) {
       Error e = sqlite_error(db_, rc, "reading the last event");
-      exec("ROLLBACK", "rolling back");
+      rollback();
       return e;
     }
     std::int64_t current = last.integer(0);
     if (last.integer(1) == 0) {
-      exec("ROLLBACK", "rolling back");
+      rollback();
       return make_error("unknown-session", "no session " + session_id);
     }
     if (static_cast<std::int64_t>(event.seq) != current + 1) {
-      exec("ROLLBACK", "rolling back");
+      rollback();
       return make_error("seq-conflict", "expected event " + std::to_string(current + 1) + ", got " + std::to_string(event.seq),
                         {{"seq", current}});
     }
@@ -209,11 +232,20 @@ class SqliteStore final : public SessionStore {
         .bind(5, event.at_ms);
     if (int rc = insert.step(); rc != SQLITE_DONE) {
       Error e = sqlite_error(db_, rc, "appending an event");
-      exec("ROLLBACK", "rolling back");
+      rollback();
       return e;
     }
+    if (agreement) {
+      Statement write(db_, "INSERT INTO agreements(session_id, fields, created_at) VALUES(?,?,?)");
+      write.bind(1, session_id).bind(2, *agreement).bind(3, event.at_ms);
+      if (int rc = write.step(); rc != SQLITE_DONE) {
+        Error e = sqlite_error(db_, rc, "writing the agreement");
+        rollback();
+        return e;
+      }
+    }
     if (auto ok = exec("COMMIT", "committing an event"); !ok) {
-      exec("ROLLBACK", "rolling back");
+      rollback();
       return ok;
     }
     return Ok{};

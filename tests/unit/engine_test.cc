@@ -198,11 +198,25 @@ TEST_CASE("replaying the log reproduces the state and every entry exactly", "[en
   CHECK(again->state == d.state());
 }
 
-TEST_CASE("a flow that loops without asking is stopped with a clear error", "[engine]") {
-  FlowPtr flow = flow_from(R"({ "format": 1, "id": "loop", "version": "1", "title": "t", "description": "d",
+TEST_CASE("a flow that loops without asking is refused, and the engine stops one anyway", "[engine]") {
+  const char* looping = R"({ "format": 1, "id": "loop", "version": "1", "title": "t", "description": "d",
     "steps": [ { "id": "one", "kind": "say", "to": "both", "message": "m", "next": "two" },
-               { "id": "two", "kind": "swap", "next": "one" } ] })");
-  auto out = apply(*flow, SessionState{}, Event::start({PartnerInfo{"A", "en"}, PartnerInfo{"B", "en"}}));
+               { "id": "two", "kind": "swap", "next": "one" } ] })";
+  auto load = load_flow(looping, "loop.json");
+  REQUIRE(load.errors.size() == 2);
+  CHECK(load.errors[0].to_string() == "loop.json:2:16: step \"one\" is a dead end: the flow can never end from here");
+  // Defence in depth: built by hand, past the loader, the engine still refuses to spin.
+  Flow flow;
+  flow.id = "loop";
+  Step one, two;
+  one.id = "one";
+  one.message = "m";
+  one.next = 1;
+  two.id = "two";
+  two.kind = StepKind::Swap;
+  two.next = 0;
+  flow.steps = {one, two};
+  auto out = apply(flow, SessionState{}, Event::start({PartnerInfo{"A", "en"}, PartnerInfo{"B", "en"}}));
   REQUIRE_FALSE(out.ok());
   CHECK(out.error().message == "flow \"loop\" ran 10000 steps without asking anything; it loops");
 }

@@ -80,12 +80,12 @@ TEST_CASE("step problems are reported where they are", "[flow]") {
     { "id": "d", "kind": "reflect", "capture": "m", "max_rounds": 0, "prompts": { "mirror": "m" } },
     { "id": "e", "kind": "say", "to": "both", "message": "Not A Key" })")) ==
         std::vector<std::string>{
-            "dialogs/test.json:4:26: step \"a\": unknown kind \"sya\" (expected say, ask, reflect, swap, branch or end)",
+            "dialogs/test.json:4:26: step \"a\": unknown kind \"sya\" (expected say, ask, reflect, private, swap, timer, branch, agreement, call or end)",
             "dialogs/test.json:5:13: step \"a\": id already used by the step at line 4",
             "dialogs/test.json:6:39: step \"b\": \"to\" must be a, b, both, speaker or listener, not \"everyone\"",
             "dialogs/test.json:7:18: step \"b\": a choice needs at least two options",
-            "dialogs/test.json:8:103: step \"c\": unknown field \"promt\" for a ask step",
-            "dialogs/test.json:8:53: step \"c\": unknown input \"slider\" (expected text, choice or scale)",
+            "dialogs/test.json:8:103: step \"c\": unknown field \"promt\" for an ask step",
+            "dialogs/test.json:8:53: step \"c\": unknown input \"slider\" (expected text, choice, multi, scale, feeling, yes_maybe_no or confirm)",
             "dialogs/test.json:9:67: step \"d\": \"max_rounds\" must be between 1 and 10",
             "dialogs/test.json:9:81: step \"d\": missing \"check\"",
             "dialogs/test.json:9:81: step \"d\": missing \"got_it\"",

@@ -21,7 +21,11 @@ void write(const std::string& path, const std::string& text) {
 TEST_CASE("lint passes the shipped flows and catalogs", "[lint]") {
   std::ostringstream out, err;
   CHECK(run_command({"lint"}, out, err) == 0);
-  CHECK(out.str() == "No problems in 1 flow and 4 catalogs.\n");
+  std::size_t flows = 0, catalogs = 0;
+  for (const auto& f : std::filesystem::directory_iterator(TANDEM_SOURCE_DIR "/dialogs")) flows += f.path().extension() == ".json";
+  for (const auto& f : std::filesystem::recursive_directory_iterator(TANDEM_SOURCE_DIR "/locales")) catalogs += f.path().extension() == ".arb";
+  CHECK(out.str() == "No problems in " + std::to_string(flows) + (flows == 1 ? " flow" : " flows") + " and " +
+                         std::to_string(catalogs) + " catalogs.\n");
 }
 
 TEST_CASE("lint reports flow, catalog and translation problems word for word", "[lint]") {

@@ -28,7 +28,7 @@ TEST_CASE("stores append in order, refuse a stale sequence and keep the pinned f
   if (sqlite) store = std::move(*open_sqlite_store(dir.path() + "/data/tandem.db"));
   else store = make_memory_store();
 
-  REQUIRE(store->create_session(record("s1"), "{flow source}", event(1)).ok());
+  REQUIRE(store->create_session(record("s1"), {PinnedFlow{"hash1", "flow", "1", "{flow source}"}}, event(1)).ok());
   REQUIRE(store->append("s1", event(2)).ok());
   auto stale = store->append("s1", event(2));
   REQUIRE_FALSE(stale.ok());
@@ -44,6 +44,20 @@ TEST_CASE("stores append in order, refuse a stale sequence and keep the pinned f
   CHECK(*store->flow_source("hash1") == "{flow source}");
   CHECK(store->flow_source("other").error().code == "unknown-flow");
   CHECK(store->find_session("s1")->value().flow_hash == "hash1");
+
+  // An event can write the next agreement version in the same transaction.
+  CHECK(store->agreements()->empty());
+  REQUIRE(store->append("s1", event(4), std::string(R"({"pause_word":"pineapple"})")).ok());
+  REQUIRE(store->append("s1", event(5), std::string(R"({"pause_word":"kiwi"})")).ok());
+  auto versions = store->agreements();
+  REQUIRE(versions->size() == 2);
+  CHECK((*versions)[0].version == 1);
+  CHECK((*versions)[1].version == 2);
+  CHECK((*versions)[1].fields == R"({"pause_word":"kiwi"})");
+  CHECK((*versions)[1].session_id == "s1");
+  // A refused event writes no agreement either.
+  CHECK_FALSE(store->append("s1", event(9), std::string("{}")).ok());
+  CHECK(store->agreements()->size() == 2);
   CHECK_FALSE(store->find_session("s2")->has_value());
 }
 
@@ -53,7 +67,7 @@ TEST_CASE("the SQLite store survives reopening, and its files are private", "[st
   {
     auto store = open_sqlite_store(path);
     REQUIRE(store.ok());
-    REQUIRE((*store)->create_session(record("s1"), "src", event(1)).ok());
+    REQUIRE((*store)->create_session(record("s1"), {PinnedFlow{"hash1", "flow", "1", "src"}}, event(1)).ok());
     REQUIRE((*store)->append("s1", event(2)).ok());
   }
   CHECK(mode_of(path) == 0600);
