@@ -11,7 +11,10 @@
 #include <set>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/wiring.h"
+#include "flow/graph.h"
 #include "core/clock.h"
 #include "http/http_server.h"
 #include "i18n/locales.h"
@@ -36,10 +39,14 @@ Commands:
           --host ADDR    loopback address to bind (127.0.0.1, ::1 or localhost)
           --dialogs DIR  use the flows in DIR instead of the built-in ones
           --locales DIR  use the catalogs in DIR instead of the built-in ones
-  lint [PATH...] [--locales DIR]
+  lint [PATH...] [--locales DIR] [--format text|json]
         Check flow files (or directories of them) and their catalogs; print every
         problem as file:line:column and exit 1 if there is any. Without PATH, checks
-        the built-in flows.
+        the built-in flows. --format json prints an array of {file, line, column,
+        pointer, message} for editors and CI.
+  graph FLOW
+        Print a flow as a Graphviz DOT graph (FLOW is a built-in flow's id or a path
+        to a flow file); for example: tandem graph repair | dot -Tsvg > repair.svg
   version
         Print the version.
   help, --help
@@ -155,8 +162,13 @@ int serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
 }
 
 int lint(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto options = parse_options(args, {"--locales"}, err);
+  auto options = parse_options(args, {"--locales", "--format"}, err);
   if (!options) return 2;
+  std::string format = options->values.count("--format") ? options->values["--format"] : "text";
+  if (format != "text" && format != "json") {
+    err << "tandem lint: --format must be text or json\n";
+    return 2;
+  }
   Sources sources = embedded_sources();
   std::string locales_dir = options->values["--locales"];
   if (!options->positional.empty()) {
@@ -177,6 +189,13 @@ int lint(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
     return 2;
   }
   auto problems = check_sources(sources);
+  if (format == "json") {
+    nlohmann::json list = nlohmann::json::array();
+    for (const Diagnostic& d : problems)
+      list.push_back({{"file", d.path}, {"line", d.line}, {"column", d.column}, {"pointer", d.pointer}, {"message", d.message}});
+    out << list.dump(2) << "\n";
+    return problems.empty() ? 0 : 1;
+  }
   for (const Diagnostic& d : problems) out << d.to_string() << "\n";
   if (problems.empty()) {
     out << "No problems in " << sources.flows.size() << (sources.flows.size() == 1 ? " flow" : " flows") << " and "
@@ -184,6 +203,35 @@ int lint(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
     return 0;
   }
   err << problems.size() << (problems.size() == 1 ? " problem" : " problems") << " found.\n";
+  return 1;
+}
+
+int graph(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.size() != 2) {
+    err << "tandem graph: give one flow id or flow file, for example: tandem graph repair\n";
+    return 2;
+  }
+  Sources sources = embedded_sources();
+  const std::string& wanted = args[1];
+  if (wanted.ends_with(".json")) {
+    sources.flows.clear();
+    if (auto ok = read_flows(sources, wanted); !ok) {
+      err << "tandem graph: " << ok.error().message << "\n";
+      return 1;
+    }
+  }
+  for (const SourceFile& file : sources.flows) {
+    FlowLoad load = load_flow(file.text, file.path);
+    bool match = wanted.ends_with(".json") || (load.flow && load.flow->id == wanted);
+    if (!match) continue;
+    if (!load.flow) {
+      for (const auto& d : load.errors) err << d.to_string() << "\n";
+      return 1;
+    }
+    out << to_dot(*load.flow);
+    return 0;
+  }
+  err << "tandem graph: there is no flow \"" << wanted << "\"\n";
   return 1;
 }
 
@@ -200,6 +248,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   if (args[0] == "serve") return serve(args, out, err);
   if (args[0] == "lint") return lint(args, out, err);
+  if (args[0] == "graph") return graph(args, out, err);
   err << "tandem: unknown command \"" << args[0] << "\"\n\n" << kUsage;
   return 2;
 }

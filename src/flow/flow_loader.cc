@@ -45,6 +45,11 @@ bool is_identifier(const std::string& s) {
   return std::regex_match(s, pattern);
 }
 
+bool is_option_value(const std::string& s) {
+  static const std::regex pattern("[a-z0-9][a-z0-9_]*");
+  return std::regex_match(s, pattern);
+}
+
 bool is_flow_id(const std::string& s) {
   static const std::regex pattern("[a-z0-9]+(-[a-z0-9]+)*");
   return std::regex_match(s, pattern);
@@ -116,6 +121,10 @@ class Loader {
       error(pointer + "/" + pointer_token(name), prefix + "\"" + name + "\" must be text");
       return false;
     }
+    if (it->get_ref<const std::string&>().empty()) {
+      error(pointer + "/" + pointer_token(name), prefix + "\"" + name + "\" must not be empty");
+      return false;
+    }
     out = it->get<std::string>();
     return true;
   }
@@ -127,11 +136,11 @@ class Loader {
       if (required) error(pointer, prefix + "missing \"" + name + "\"");
       return false;
     }
-    if (!it->is_number_integer()) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() < -1000000 || it->get<std::int64_t>() > 1000000) {
       error(pointer + "/" + pointer_token(name), prefix + "\"" + name + "\" must be a whole number");
       return false;
     }
-    out = it->get<int>();
+    out = static_cast<int>(it->get<std::int64_t>());
     return true;
   }
 
@@ -269,7 +278,7 @@ class Loader {
     if (!step.escalates && !step.decline.empty())
       error(pointer + "/decline", prefix + "\"decline\" only belongs to an escalating step");
     if (step.escalates && (kind == "branch" || kind == "end"))
-      error(pointer + "/escalates", prefix + "a " + kind + " step cannot escalate");
+      error(pointer + "/escalates", prefix + (kind == "end" ? "an " : "a ") + kind + " step cannot escalate");
 
     if (kind == "say") {
       step.kind = StepKind::Say;
@@ -438,8 +447,8 @@ class Loader {
       }
       Option option;
       if (text_field(o, op, oprefix, "value", option.value, true)) {
-        if (!is_identifier(option.value))
-          error(op + "/value", oprefix + "\"value\" must be a name like \"soft_no\"");
+        if (!is_option_value(option.value))
+          error(op + "/value", oprefix + "\"value\" must be a name like \"soft_no\" or a number like \"6\"");
         else if (!seen.insert(option.value).second)
           error(op + "/value", oprefix + "value \"" + option.value + "\" is used twice");
       }

@@ -117,3 +117,13 @@ TEST_CASE("the shipped flow loads", "[flow]") {
   for (const auto& e : load.errors) INFO(e.to_string());
   CHECK(load.errors.empty());
 }
+
+TEST_CASE("empty names and out-of-range numbers are refused, not silently read", "[flow]") {
+  CHECK(errors_of(flow_with(R"(    { "id": "a", "kind": "say", "to": "both", "message": "m", "next": "" },
+    { "id": "t", "kind": "timer", "to": "both", "message": "m", "seconds": 4294967356 },
+    { "id": "end", "kind": "end", "to": "both", "message": "m" })")) ==
+        std::vector<std::string>{
+            "dialogs/test.json:4:71: step \"a\": \"next\" must not be empty",
+            "dialogs/test.json:5:76: step \"t\": \"seconds\" must be a whole number",
+        });
+}

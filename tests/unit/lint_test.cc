@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.h"
 #include "test_support.h"
 
@@ -22,7 +24,8 @@ TEST_CASE("lint passes the shipped flows and catalogs", "[lint]") {
   std::ostringstream out, err;
   CHECK(run_command({"lint"}, out, err) == 0);
   std::size_t flows = 0, catalogs = 0;
-  for (const auto& f : std::filesystem::directory_iterator(TANDEM_SOURCE_DIR "/dialogs")) flows += f.path().extension() == ".json";
+  for (const auto& f : std::filesystem::directory_iterator(TANDEM_SOURCE_DIR "/dialogs"))
+    flows += f.path().extension() == ".json" && !f.path().string().ends_with(".schema.json");
   for (const auto& f : std::filesystem::recursive_directory_iterator(TANDEM_SOURCE_DIR "/locales")) catalogs += f.path().extension() == ".arb";
   CHECK(out.str() == "No problems in " + std::to_string(flows) + (flows == 1 ? " flow" : " flows") + " and " +
                          std::to_string(catalogs) + " catalogs.\n");
@@ -54,4 +57,72 @@ TEST_CASE("lint reports flow, catalog and translation problems word for word", "
         d + "/locales/es/hello.arb:2:9: message \"hi\" uses {b} but English uses {a}\n" +
         d + "/dialogs/hello.json:5:5: step \"ask\": message \"ask\" is missing in locale \"es\"\n");
   CHECK(err.str() == "4 problems found.\n");
+}
+
+TEST_CASE("lint --format json gives editors the same problems with pointers", "[lint]") {
+  TempDir dir;
+  write(dir.path() + "/dialogs/x.json", R"({ "format": 1, "id": "x", "version": "1", "title": "t", "description": "d",
+  "steps": [ { "id": "a", "kind": "say", "to": "both", "message": "m", "next": "nowhere" } ] })");
+  write(dir.path() + "/locales/en/x.arb", R"({ "@@locale": "en", "t": "T", "d": "D", "m": "M" })");
+  write(dir.path() + "/locales/en/ui.arb", R"({ "@@locale": "en" })");
+  std::ostringstream out, err;
+  CHECK(run_command({"lint", dir.path() + "/dialogs", "--format", "json"}, out, err) == 1);
+  auto problems = nlohmann::json::parse(out.str());
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0] == nlohmann::json{{"file", dir.path() + "/dialogs/x.json"},
+                                      {"line", 2},
+                                      {"column", 80},
+                                      {"pointer", "/steps/0/next"},
+                                      {"message", "step \"a\": unknown target \"nowhere\""}});
+  std::ostringstream bad_out, bad_err;
+  CHECK(run_command({"lint", "--format", "xml"}, bad_out, bad_err) == 2);
+  CHECK(bad_err.str() == "tandem lint: --format must be text or json\n");
+}
+
+TEST_CASE("graph prints a flow as Graphviz DOT", "[lint]") {
+  TempDir dir;
+  write(dir.path() + "/tiny.json", R"({ "format": 1, "id": "tiny", "version": "1", "title": "t", "description": "d",
+  "steps": [
+    { "id": "check", "kind": "ask", "to": "both", "input": "scale", "prompt": "p", "capture": "c", "low": "l", "high": "h",
+      "comfort": true, "when_low": "bye" },
+    { "id": "route", "kind": "branch", "rules": [ { "if": { "var": "c_a", "ge": 8 }, "goto": "hug" } ], "else": "bye" },
+    { "id": "hug", "kind": "say", "to": "both", "message": "m", "escalates": true, "decline": "bye" },
+    { "id": "bye", "kind": "end", "to": "both", "message": "m" } ] })");
+  std::ostringstream out, err;
+  REQUIRE(run_command({"graph", dir.path() + "/tiny.json"}, out, err) == 0);
+  CHECK(out.str() ==
+        "digraph \"tiny\" {\n"
+        "  rankdir=TB;\n"
+        "  node [shape=box, style=rounded, fontname=\"sans-serif\", fontsize=11];\n"
+        "  edge [fontname=\"sans-serif\", fontsize=9];\n"
+        "  \"check\" [label=\"check\\nask scale → both (comfort check)\"];\n"
+        "  \"route\" [label=\"route\\nbranch\", shape=diamond, style=\"\"];\n"
+        "  \"hug\" [label=\"hug\\nsay → both\", color=\"#b5651d\"];\n"
+        "  \"bye\" [label=\"bye\\nend → both\", peripheries=2];\n"
+        "  \"check\" -> \"route\";\n"
+        "  \"check\" -> \"bye\" [label=\"comfort low\", style=dashed];\n"
+        "  \"route\" -> \"hug\" [label=\"rule 1\"];\n"
+        "  \"route\" -> \"bye\" [label=\"else\"];\n"
+        "  \"hug\" -> \"bye\";\n"
+        "  \"hug\" -> \"bye\" [label=\"check-in: not now\", style=dashed];\n"
+        "}\n");
+  std::ostringstream none_out, none_err;
+  CHECK(run_command({"graph", "no-such-flow"}, none_out, none_err) == 1);
+  CHECK(none_err.str() == "tandem graph: there is no flow \"no-such-flow\"\n");
+}
+
+TEST_CASE("every shipped flow's graph renders with Graphviz, when it is installed", "[lint]") {
+  if (std::system("command -v dot >/dev/null 2>&1") != 0) {
+    WARN("Graphviz (dot) is not installed; skipping the rendering check");
+    return;
+  }
+  for (const FlowPtr& flow : shipped().flows.all()) {
+    std::ostringstream out, err;
+    REQUIRE(run_command({"graph", flow->id}, out, err) == 0);
+    TempDir dir;
+    write(dir.path() + "/g.dot", out.str());
+    INFO(flow->id);
+    CHECK(std::system(("dot -Tsvg " + dir.path() + "/g.dot -o " + dir.path() + "/g.svg 2>" + dir.path() + "/err").c_str()) == 0);
+    CHECK(read_text(dir.path() + "/err").empty());
+  }
 }
