@@ -206,15 +206,18 @@ Result<Value> SessionService::clean_value(const LiveSession& session, const Muta
   }
   if (auto ok = check_utf8(raw); !ok) return ok.error();
   if (type == InputType::Feeling) {
-    // A feeling comes from the vocabulary of the answering partner's own language.
+    // A feeling comes from the vocabulary of the answering partner's own language; with no
+    // vocabulary anywhere on its fallback chain, the partner types the word instead.
     for (const std::string& locale : Catalogs::locale_chain(session.state.info(mutation.partner).locale)) {
       if (const auto* words = catalogs_.messages(locale, kFeelingsCatalog)) {
         for (const auto& [key, word] : *words)
           if (word == raw) return mutation.value;
-        break;
+        return make_error("invalid-choice", "\"" + raw + "\" is not in the feelings vocabulary");
       }
     }
-    return make_error("invalid-choice", "\"" + raw + "\" is not in the feelings vocabulary");
+    auto text = clean_user_text(raw, limits_.name_graphemes);
+    if (!text) return text.error();
+    return Value{*text};
   }
   return mutation.value;
 }

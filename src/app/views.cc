@@ -77,6 +77,10 @@ json input_json(const Awaited& a, const std::string& locale, const Catalogs& cat
   return out;
 }
 
+// A typed answer (free text, a feeling word) is shown exactly as its author wrote it, in their
+// language; everything else is rendered in the reader's language.
+bool typed(const Entry& e) { return e.kind == EntryKind::Input && !e.message && e.value && is_text(*e.value); }
+
 std::string_view entry_kind(EntryKind kind) {
   switch (kind) {
     case EntryKind::Guide: return "guide";
@@ -116,6 +120,7 @@ json render_view(const LiveSession& session, Partner viewer, const std::string& 
     if (e.by) item["by"] = to_string(*e.by);
     if (e.kind == EntryKind::Event) item["event"] = e.event;
     if (e.only) item["private"] = true;
+    if (e.kind == EntryKind::Input) item["typed"] = typed(e);
     thread.push_back(std::move(item));
   }
   json awaited = json::array();
@@ -163,7 +168,7 @@ json render_transcript(const LiveSession& session, const std::string& locale, st
   for (const Entry& e : session.entries) {
     if (!shown_to(e, viewer)) continue;
     std::int64_t at = e.seq >= 1 && e.seq <= session.event_times.size() ? session.event_times[e.seq - 1] : 0;
-    bool typed = e.kind == EntryKind::Input && !e.message;
+    bool typed_text = typed(e);
     turns.push_back({
         {"seq", e.seq},
         {"at", iso8601_utc(at)},
@@ -173,7 +178,7 @@ json render_transcript(const LiveSession& session, const std::string& locale, st
         {"step", e.step},
         {"message", e.message ? json(e.message->id()) : json()},
         {"args", e.message ? args_to_json(e.message->args) : json::object()},
-        {"locale", typed ? s.info(*e.by).locale : locale},
+        {"locale", typed_text ? s.info(*e.by).locale : locale},
         {"text", entry_text(e, locale, catalogs)},
         {"private", e.only.has_value()},
     });

@@ -18,6 +18,11 @@ namespace {
 
 bool ends_with(std::string_view s, std::string_view suffix) { return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix; }
 
+// dialogs/*.json, except the JSON Schema that editors use to check them.
+bool is_flow_file(const std::string& path) {
+  return path.starts_with("dialogs/") && ends_with(path, ".json") && !ends_with(path, ".schema.json");
+}
+
 // "locales/es/feel-prefer-try.arb" → "feel-prefer-try"
 std::string catalog_name(const std::string& path) { return fs::path(path).stem().string(); }
 
@@ -53,7 +58,7 @@ Sources embedded_sources() {
   for (const EmbeddedFile& file : embedded_files()) {
     std::string path(file.path);
     if (path.starts_with("web/")) sources.web[path.substr(4)] = file.text();
-    else if (path.starts_with("dialogs/") && ends_with(path, ".json")) sources.flows.push_back({path, file.text()});
+    else if (is_flow_file(path)) sources.flows.push_back({path, file.text()});
     else if (path.starts_with("locales/") && ends_with(path, ".arb")) sources.catalogs.push_back({path, file.text()});
   }
   return sources;
@@ -61,6 +66,7 @@ Sources embedded_sources() {
 
 Status read_flows(Sources& sources, const std::string& path) {
   std::vector<fs::path> files = fs::is_directory(path) ? files_in(path, ".json") : std::vector<fs::path>{path};
+  std::erase_if(files, [](const fs::path& f) { return f.string().ends_with(".schema.json"); });
   if (files.empty()) return make_error("internal", path + ": no flow files (*.json) found");
   for (const auto& file : files) {
     auto text = read_file(sources, file);

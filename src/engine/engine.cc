@@ -46,15 +46,16 @@ std::string capture_name(const Step& step, Partner by) {
   return step.capture;
 }
 
-// A list captured by a several-choices question becomes its option labels, so it can be shown.
+// What a captured choice looks like in a message: its option labels (message keys, shown as a
+// localized list), never raw values like "not_yet". Anything else is shown as it is.
 Value shown_value(const Flow& flow, const std::string& name, const Value& value) {
-  if (!is_list(value)) return value;
   auto by = flow.captured_by.find(name);
-  if (by == flow.captured_by.end()) return value;
+  if (by == flow.captured_by.end() || is_number(value)) return value;
   const Step& step = flow.steps[by->second];
-  if (step.kind != StepKind::Ask) return value;
+  if (step.kind != StepKind::Ask || step.options.empty()) return value;
+  List chosen = is_list(value) ? std::get<List>(value) : List{std::get<std::string>(value)};
   List labels;
-  for (const std::string& v : std::get<List>(value))
+  for (const std::string& v : chosen)
     for (const Option& o : step.options)
       if (o.value == v) labels.push_back(o.label);
   return labels;
@@ -181,8 +182,15 @@ class Walk {
           std::string proposal = proposal_of(st, s());
           if (!proposal.empty() &&
               std::find(s().declined.begin(), s().declined.end(), proposal) != s().declined.end()) {
-            for (const Option& o : st.options)
-              if (o.consent == "soft_no") s().vars[st.capture] = o.value;
+            for (const Option& o : st.options) {
+              if (o.consent != "soft_no") continue;
+              if (asks_both(st)) {
+                s().vars[st.capture + "_a"] = o.value;
+                s().vars[st.capture + "_b"] = o.value;
+              } else {
+                s().vars[st.capture] = o.value;
+              }
+            }
             say(Audience::Both, ui_message("engine.set_aside", {{"proposal", proposal}}));
             s().step = st.next;
             break;
@@ -226,7 +234,7 @@ class Walk {
       auto it = s().vars.find(variable);
       Value value = it == s().vars.end() ? Value{std::string()} : it->second;
       auto old = s().agreement.find(field);
-      if (old == s().agreement.end() || old->second != value) changed.push_back(field);
+      if (old == s().agreement.end() || old->second != value) changed.push_back("field." + field);
       s().agreement[field] = value;
       s().vars["agreement_" + field] = value;
     }

@@ -27,6 +27,7 @@ std::vector<std::string> Flow::message_keys(const Step& s) {
   add(s.reveal.shared);
   add(s.reveal.none);
   add(s.reveal.maybes);
+  for (const auto& [field, variable] : s.fields) add("field." + field);  // labels for "what changed"
   return keys;
 }
 

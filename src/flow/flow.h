@@ -106,7 +106,8 @@ struct Step {
 
   // agreement
   bool write = false;                                 // "read" or "write"
-  std::vector<std::pair<std::string, std::string>> fields;  // write: field ← variable
+  std::vector<std::pair<std::string, std::string>> fields;  // write: field ← variable; each field
+                                                            // needs a label message "field.<name>"
 
   // call
   std::string flow;

@@ -10,10 +10,25 @@
 namespace tandem::testing {
 namespace {
 
+// List arguments are part of what a plan checks ("items=[item.a,item.b]"): they say what a reveal
+// showed and what an agreement write changed.
+std::string list_args(const MessageRef& m) {
+  std::string out;
+  for (const auto& [name, value] : m.args) {
+    if (!is_list(value)) continue;
+    out += " " + name + "=[";
+    const List& items = std::get<List>(value);
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + items[i];
+    out += "]";
+  }
+  return out;
+}
+
 std::string describe(const Entry& e) {
   if (e.kind == EntryKind::Guide) {
-    std::string key = e.message->catalog == kUiCatalog ? e.message->id() : e.message->key;
-    return "< " + std::string(to_string(e.to)) + " " + key;
+    bool own = e.message->catalog != kUiCatalog && e.step.find('/') == std::string::npos;
+    std::string key = own ? e.message->key : e.message->id();
+    return "< " + std::string(to_string(e.to)) + " " + key + list_args(*e.message);
   }
   if (e.kind == EntryKind::Event) return "< " + std::string(e.by ? to_string(*e.by) : "both") + " " + e.message->id();
   return "";
@@ -26,9 +41,16 @@ std::string trim(const std::string& s) {
   return s.substr(start, end - start + 1);
 }
 
-// Parses a value: "quoted text", a whole number, or a bare word (a choice value).
+// Parses a value: "quoted text", a whole number, [a, list, of, words], or a bare word (a choice).
 Value parse_value(const std::string& text) {
   if (text.size() >= 2 && text.front() == '"' && text.back() == '"') return text.substr(1, text.size() - 2);
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
+    List list;
+    std::istringstream items(text.substr(1, text.size() - 2));
+    for (std::string item; std::getline(items, item, ',');)
+      if (!trim(item).empty()) list.push_back(trim(item));
+    return list;
+  }
   bool number = !text.empty() && text.find_first_not_of("-0123456789") == std::string::npos;
   if (number) return std::int64_t{std::stoll(text)};
   return text;
@@ -36,7 +58,7 @@ Value parse_value(const std::string& text) {
 
 class Runner {
  public:
-  Runner(const Flow& flow, std::string name, bool round_trip) : flow_(flow), name_(std::move(name)), round_trip_(round_trip) {}
+  Runner(const FlowSet& flows, std::string name, bool round_trip) : flows_(flows), name_(std::move(name)), round_trip_(round_trip) {}
 
   PlanResult run(const std::string& text) {
     std::istringstream lines(text);
@@ -75,7 +97,7 @@ class Runner {
   }
 
   bool apply_event(const Event& event, const std::string& expect_error) {
-    auto outcome = apply(flow_, state_, event);
+    auto outcome = apply(flows_, state_, event);
     if (!expect_error.empty()) {
       if (outcome) return fail("expected error " + expect_error + " but the event was accepted");
       if (outcome.error().code != expect_error)
@@ -106,6 +128,15 @@ class Runner {
       return true;
     }
     if (!check_outputs()) return false;
+    if (op == "agreement") {  // the agreement as it stood before: "agreement 2 pause_word=kiwi"
+      words >> start_.agreement_version;
+      for (std::string pair; words >> pair;) {
+        auto eq = pair.find('=');
+        if (eq == std::string::npos) return fail("agreement fields are name=value");
+        start_.agreement[pair.substr(0, eq)] = parse_value(pair.substr(eq + 1));
+      }
+      return true;
+    }
     if (op == "partners") {
       std::array<PartnerInfo, 2> partners;
       for (auto& p : partners) {
@@ -115,7 +146,9 @@ class Runner {
         if (colon == std::string::npos) return fail("partners are NAME:LOCALE");
         p = PartnerInfo{word.substr(0, colon), word.substr(colon + 1)};
       }
-      return apply_event(Event::start(partners), "");
+      start_.kind = EventKind::Start;
+      start_.partners = partners;
+      return apply_event(start_, "");
     }
     if (op == ">" || op == "!") {
       std::string who;
@@ -141,7 +174,7 @@ class Runner {
       std::string want, word;
       while (words >> word) want += (want.empty() ? "" : " ") + word;
       std::string have;
-      for (const Awaited& a : awaiting(flow_, state_)) have += (have.empty() ? "" : " ") + std::string(to_string(a.partner));
+      for (const Awaited& a : awaiting(flows_, state_)) have += (have.empty() ? "" : " ") + std::string(to_string(a.partner));
       if (have.empty()) have = "none";
       if (have != want) return fail("expected to wait for \"" + want + "\" but waits for \"" + have + "\"");
       return true;
@@ -158,7 +191,7 @@ class Runner {
 
   // Replaying the whole log must give the same state and the same conversation, bit for bit.
   bool check_replay() {
-    auto replayed = replay(flow_, events_);
+    auto replayed = replay(flows_, events_);
     if (!replayed) return fail("replay failed: " + replayed.error().message);
     if (!(replayed->state == state_)) return fail("replaying the log gives a different state");
     if (replayed->entries.size() != entries_.size()) return fail("replaying the log gives a different conversation");
@@ -171,7 +204,8 @@ class Runner {
     return true;
   }
 
-  const Flow& flow_;
+  const FlowSet& flows_;
+  Event start_;
   std::string name_;
   bool round_trip_;
   int line_ = 0;
@@ -184,8 +218,8 @@ class Runner {
 
 }  // namespace
 
-PlanResult run_plan(const Flow& flow, const std::string& plan_text, const std::string& plan_name, bool round_trip) {
-  return Runner(flow, plan_name, round_trip).run(plan_text);
+PlanResult run_plan(const FlowSet& flows, const std::string& plan_text, const std::string& plan_name, bool round_trip) {
+  return Runner(flows, plan_name, round_trip).run(plan_text);
 }
 
 }  // namespace tandem::testing

@@ -15,6 +15,6 @@ struct PlanResult {
 
 // Runs `plan_text` against `flow`. With `round_trip`, the state is serialized and reloaded after
 // every event, so the plan also proves the state survives a restart at any step.
-PlanResult run_plan(const Flow& flow, const std::string& plan_text, const std::string& plan_name, bool round_trip);
+PlanResult run_plan(const FlowSet& flows, const std::string& plan_text, const std::string& plan_name, bool round_trip);
 
 }  // namespace tandem::testing

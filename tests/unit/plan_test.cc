@@ -31,7 +31,7 @@ TEST_CASE("every shipped flow has golden plans, and every plan passes", "[plan]"
     std::string flow_id = flow_of(text);
     INFO(entry.path().filename().string());
     REQUIRE_FALSE(flow_id.empty());
-    auto result = run_plan(*shipped_flow(flow_id), text, entry.path().filename().string(), round_trip);
+    auto result = run_plan(shipped_flow_set(flow_id), text, entry.path().filename().string(), round_trip);
     INFO(result.report);
     CHECK(result.passed);
     plans_per_flow[flow_id]++;
@@ -44,7 +44,7 @@ TEST_CASE("every shipped flow has golden plans, and every plan passes", "[plan]"
 
 TEST_CASE("a plan that expects the wrong message fails and says where", "[plan]") {
   const char* plan = "flow feel-prefer-try\npartners Ana:en Ben:en\n< both welcome\n< both good_time.prompt\n";
-  auto result = run_plan(*shipped_flow("feel-prefer-try"), plan, "wrong.plan", false);
+  auto result = run_plan(shipped_flow_set("feel-prefer-try"), plan, "wrong.plan", false);
   CHECK_FALSE(result.passed);
   CHECK(result.report ==
         "wrong.plan:4: output differs\n"

@@ -207,7 +207,7 @@ TEST_CASE("the agreement is read from the start snapshot and written as a new ve
   REQUIRE(s.agreement().has_value());
   CHECK(*s.agreement() == Args{{"pause_word", "kiwi"}, {"review_months", std::int64_t{6}}});
   const Entry& saved = s.entries()[s.entries().size() - 2];
-  CHECK(saved.message->args == Args{{"agreement_changed", List{"pause_word"}}, {"agreement_version", std::int64_t{4}}});
+  CHECK(saved.message->args == Args{{"agreement_changed", List{"field.pause_word"}}, {"agreement_version", std::int64_t{4}}});
   s.check_replay();
 }
 

@@ -29,6 +29,13 @@ FlowPtr shipped_flow(const std::string& id) {
   return flow;
 }
 
+FlowSet shipped_flow_set(const std::string& id) {
+  FlowSet set;
+  set.root = shipped_flow(id);
+  for (const FlowPtr& flow : shipped().flows.all()) set.flows[flow->id] = flow;
+  return set;
+}
+
 FlowPtr flow_from(const std::string& json_text) {
   FlowLoad load = load_flow(json_text, "test.json");
   if (!load.flow) throw std::runtime_error(load.errors.front().to_string());

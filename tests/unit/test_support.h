@@ -13,6 +13,8 @@ namespace tandem::testing {
 Resources& shipped();
 const LocaleNegotiator& shipped_locales();
 FlowPtr shipped_flow(const std::string& id);
+// A shipped flow with every shipped flow it may call.
+FlowSet shipped_flow_set(const std::string& id);
 
 // Parses a flow that the test expects to be valid.
 FlowPtr flow_from(const std::string& json_text);
