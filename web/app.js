@@ -1,6 +1,11 @@
 // Tandem's web UI: setup, the chat of one session on one shared device, pause and stop, the end.
 // State lives on the server; this page shows the view of the partner whose turn it is, in that
 // partner's language, and sends each answer, pause, resume and stop as one JSON POST.
+//
+// Privacy on a shared device: when the turn passes to the other partner right after a private
+// step, the whole conversation is taken out of the page (not just hidden) and a hand-off screen
+// asks for the device to be passed on; the next partner's view is fetched only when they say
+// they have it. Private answers are never kept anywhere but in the form they were given in.
 
 import { api, ApiError } from './api.js';
 import { applyStrings, graphemeCount, stringsFor } from './i18n.js';
@@ -17,8 +22,11 @@ const state = {
   sessionId: null,
   view: null,
   shownViewer: null, // the partner whose view was last on screen
-  rendered: { session: null, locale: null, signatures: [] },
+  shownPrivate: false, // that view was asking its partner something private
+  handoff: null, // {id, partner} while the hand-off screen is up
+  rendered: { session: null, locale: null, viewer: null, signatures: [] },
   inputKey: null,
+  control: null, // the input control on screen ({element, focus, dispose?})
   drafts: new Map(), // "viewer|step|prompt" -> text typed but not yet sent
   queue: Promise.resolve(), // mutations run one at a time, each with the latest seq
   lastPartners: null,
@@ -31,16 +39,17 @@ const state = {
 function setScreen(name) {
   document.body.dataset.screen = name;
   for (const section of document.querySelectorAll('.screen')) section.hidden = section.dataset.for !== name;
-  const inSession = name === 'chat';
+  // Pause and Stop stay in reach during a conversation, the hand-off screen included.
+  const inSession = name === 'chat' || name === 'handoff';
   $('pause-button').hidden = !inSession;
   $('stop-button').hidden = !inSession;
-  $('progress').hidden = !inSession;
+  $('progress').hidden = name !== 'chat';
 }
 
 function setBusy(busy) {
   document.body.dataset.state = busy ? 'busy' : 'idle';
   $('input-area').setAttribute('aria-busy', busy ? 'true' : 'false');
-  for (const control of $('input-area').querySelectorAll('button, textarea, input')) {
+  for (const control of document.querySelectorAll('#input-area :is(button, textarea, input), #handoff-continue')) {
     if (busy) {
       control.dataset.wasDisabled = control.disabled ? '1' : '';
       control.disabled = true;
@@ -237,7 +246,13 @@ function partnerToShow(view) {
 
 async function present(view) {
   const wanted = partnerToShow(view);
-  if (wanted && wanted !== view.viewer && (view.status === 'active' || view.status === 'paused')) {
+  const live = view.status === 'active' || view.status === 'paused';
+  // After a private step, the device changes hands through the hand-off screen.
+  if (live && state.shownPrivate && state.shownViewer && wanted && wanted !== state.shownViewer) {
+    await showHandoff(view, wanted);
+    return;
+  }
+  if (wanted && wanted !== view.viewer && live) {
     view = await api.view(view.id, wanted);
   }
   state.view = view;
@@ -254,10 +269,85 @@ async function refresh() {
   await present(view);
 }
 
+/** Removes the conversation from the page: thread, question, turn line, errors. */
+function clearChat() {
+  disposeInput();
+  $('input-area').replaceChildren();
+  for (const key of ['key', 'step', 'type', 'viewer', 'speaker', 'inputPrivate']) delete $('input-area').dataset[key];
+  state.inputKey = null;
+  $('thread').replaceChildren();
+  state.rendered = { session: null, locale: null, viewer: null, signatures: [] };
+  $('turn').hidden = true;
+  $('turn-label').replaceChildren();
+  $('handoff').replaceChildren();
+  $('handoff').hidden = true;
+  $('pause-panel').hidden = true;
+  $('ready-list').replaceChildren();
+  $('ready-buttons').replaceChildren();
+  showInputError('');
+}
+
+function disposeInput() {
+  state.control?.dispose?.();
+  state.control = null;
+}
+
+/**
+ * "Please pass the device to {name}". Everything the previous partner saw is taken out of the
+ * page first; `view` (that partner's own view) is never rendered, and only what the pause and
+ * stop buttons need of it is kept.
+ */
+async function showHandoff(view, next) {
+  clearChat();
+  state.handoff = { id: view.id, partner: next };
+  state.shownViewer = next;
+  state.shownPrivate = false;
+  state.view = { id: view.id, seq: view.seq, status: view.status, viewer: next,
+    awaiting: [...(view.awaiting ?? [])], partners: view.partners };
+  state.sessionId = view.id;
+  const name = view.partners?.[next]?.name ?? '';
+  const strings = state.strings;
+  setScreen('handoff');
+  $('handoff-title').replaceChildren(strings.nodes('ui.handoff.title', { name }));
+  const button = $('handoff-continue');
+  // Wrapped in a span: a flex button would drop the spaces around the name.
+  button.replaceChildren(el('span', {}, strings.nodes('ui.handoff.continue', { name })));
+  button.removeAttribute('lang');
+  button.removeAttribute('dir');
+  $('handoff-title').focus();
+  // The button speaks to the next partner, in their own language where it differs.
+  const locale = view.partners?.[next]?.locale;
+  if (locale && locale !== strings.locale) {
+    stringsFor(locale).then((own) => {
+      if (state.handoff?.partner !== next || !button.isConnected) return;
+      button.lang = own.locale;
+      button.dir = own.dir;
+      button.replaceChildren(el('span', {}, own.nodes('ui.handoff.continue', { name })));
+    }).catch(() => {});
+  }
+}
+
+$('handoff-continue').addEventListener('click', () => enqueue(async () => {
+  const handoff = state.handoff;
+  if (!handoff) return;
+  setBusy(true);
+  showNotice('');
+  try {
+    const view = await api.view(handoff.id, handoff.partner);
+    state.handoff = null;
+    await present(view);
+  } catch (error) {
+    showNotice(errorText(error));
+  } finally {
+    setBusy(false);
+  }
+}));
+
 async function showChat(view) {
   const strings = await useStrings(view.locale);
   const previous = state.shownViewer;
   state.shownViewer = view.viewer;
+  state.handoff = null;
   setScreen('chat');
 
   $('flow-title').textContent = view.flow?.title ?? '';
@@ -269,6 +359,8 @@ async function showChat(view) {
   $('pause-panel').hidden = !paused;
   if (paused) {
     $('turn').hidden = true;
+    state.shownPrivate = false;
+    disposeInput();
     state.inputKey = null;
     $('input-area').replaceChildren();
     delete $('input-area').dataset.key;
@@ -277,6 +369,7 @@ async function showChat(view) {
   }
 
   const awaited = view.awaiting?.includes(view.viewer);
+  state.shownPrivate = Boolean(awaited && view.input?.private);
   const turn = $('turn');
   turn.hidden = !awaited;
   turn.className = `turn turn-${view.viewer}`;
@@ -321,7 +414,9 @@ function renderThread(view, strings) {
     entries = entries.slice(0, -1);
   }
   const signatures = entries.map(entrySignature);
-  let keep = rendered.session === view.id && rendered.locale === view.locale
+  // Private entries belong to one partner's view: with another viewer, start again from nothing.
+  const privateShown = rendered.viewer !== view.viewer && log.querySelector('[data-private]') !== null;
+  const keep = !privateShown && rendered.session === view.id && rendered.locale === view.locale
     && rendered.signatures.length <= signatures.length
     && rendered.signatures.every((signature, i) => signature === signatures[i]);
   if (!keep) {
@@ -332,6 +427,7 @@ function renderThread(view, strings) {
     rendered.session = view.id;
     rendered.locale = view.locale;
   }
+  rendered.viewer = view.viewer;
   const fresh = entries.slice(rendered.signatures.length).map((entry) => threadEntry(entry, view, strings));
   log.append(...fresh);
   rendered.signatures = signatures;
@@ -346,6 +442,7 @@ function scrollToLatest(target) {
 function renderInput(view, strings, input) {
   const area = $('input-area');
   if (!input) {
+    disposeInput();
     state.inputKey = null;
     area.replaceChildren();
     delete area.dataset.key;
@@ -356,17 +453,24 @@ function renderInput(view, strings, input) {
   if (key === state.inputKey) return; // same question still on screen: keep what is typed
   state.inputKey = key;
   const draftKey = `${view.viewer}|${input.step}|${input.prompt ?? ''}`;
+  // A private answer is never kept as a draft: it lives only in its form.
+  const keepDraft = !input.private;
+  disposeInput();
   const control = inputControl(input, strings, {
-    draft: state.drafts.get(draftKey) ?? '',
-    onDraft: (text) => state.drafts.set(draftKey, text),
+    draft: keepDraft ? state.drafts.get(draftKey) ?? '' : '',
+    onDraft: (text) => {
+      if (keepDraft) state.drafts.set(draftKey, text);
+    },
     onSubmit: (value) => answer(value, draftKey),
   });
+  state.control = control;
   area.replaceChildren(control.element);
   area.dataset.key = key;
   area.dataset.step = input.step ?? '';
   area.dataset.type = input.type ?? '';
   area.dataset.viewer = view.viewer;
   area.dataset.speaker = view.speaker ?? '';
+  area.dataset.inputPrivate = input.private ? 'true' : 'false';
   scrollToLatest(area);
   // It is this partner's turn: put them straight into the control.
   control.focus();
@@ -392,7 +496,7 @@ function renderPause(view, strings) {
   // Each button speaks to its own partner, in that partner's language where it is loaded.
   for (const { partner, info } of pending) {
     const button = el('button', { type: 'button', className: `ready-button ready-${partner}`,
-      dataset: { partner } }, strings.nodes('ui.pause.ready', { name: info.name ?? '' }));
+      dataset: { partner } }, el('span', {}, strings.nodes('ui.pause.ready', { name: info.name ?? '' })));
     button.addEventListener('click', () => resume(partner));
     buttons.append(button);
     if (info.locale && info.locale !== strings.locale) {
@@ -400,7 +504,7 @@ function renderPause(view, strings) {
         if (!button.isConnected) return;
         button.lang = own.locale;
         button.dir = own.dir;
-        button.replaceChildren(own.nodes('ui.pause.ready', { name: info.name ?? '' }));
+        button.replaceChildren(el('span', {}, own.nodes('ui.pause.ready', { name: info.name ?? '' })));
       }).catch(() => {});
     }
   }
@@ -415,10 +519,13 @@ function renderPause(view, strings) {
 // The end: a kind closing line, the transcript and its download
 
 async function showEnded(view) {
+  // The end is shown to both: nothing of either partner's own view stays in the page.
+  clearChat();
   state.pageLocale = view.locale ?? state.pageLocale;
   const strings = await useStrings(state.pageLocale);
   state.shownViewer = view.viewer;
-  state.inputKey = null;
+  state.shownPrivate = false;
+  state.handoff = null;
   setScreen('ended');
   $('ended-title').textContent = strings.text(view.status === 'stopped' ? 'ui.ended.stopped' : 'ui.ended.completed');
   // The last thing the guide said (the closing) or the stop message, exactly as the server put it.
@@ -455,8 +562,9 @@ $('new-button').addEventListener('click', async () => {
   state.view = null;
   state.shownViewer = null;
   state.drafts.clear();
-  state.rendered = { session: null, locale: null, signatures: [] };
-  $('thread').replaceChildren();
+  state.shownPrivate = false;
+  state.handoff = null;
+  clearChat();
   setSessionInUrl(null);
   showNotice('');
   await showSetup();

@@ -102,9 +102,9 @@ export class Strings {
     return fragment;
   }
 
-  number(value) {
+  number(value, options = undefined) {
     try {
-      return new Intl.NumberFormat(this.locale).format(value);
+      return new Intl.NumberFormat(this.locale, options).format(value);
     } catch {
       return String(value);
     }
