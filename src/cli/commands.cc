@@ -196,7 +196,7 @@ int lint(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
     out << list.dump(2) << "\n";
     return problems.empty() ? 0 : 1;
   }
-  for (const Diagnostic& d : problems) out << d.to_string() << "\n";
+  for (const Diagnostic& d : problems) out << d.to_string() << (d.pointer.empty() ? "" : " [" + d.pointer + "]") << "\n";
   if (problems.empty()) {
     out << "No problems in " << sources.flows.size() << (sources.flows.size() == 1 ? " flow" : " flows") << " and "
         << sources.catalogs.size() << " catalogs.\n";

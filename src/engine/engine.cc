@@ -510,10 +510,13 @@ Result<Outcome> apply(const FlowSet& flows, const SessionState& state, const Eve
     start.vars["agreement_version"] = event.agreement_version;
     start.vars["agreement_changed"] = List{};
     start.agreement = event.agreement;
+    // The assignment sets the root flow's parameters; every flow it may call gets its defaults.
     for (const Param& p : flows.root->params) {
       auto given = event.params.find(p.name);
       start.vars[p.name] = given == event.params.end() ? p.fallback : given->second;
     }
+    for (const auto& [id, flow] : flows.flows)
+      for (const Param& p : flow->params) start.vars.emplace(p.name, p.fallback);
     Walk walk(flows, std::move(start), 1);
     if (auto ok = walk.run(); !ok) return ok.error();
     return std::move(walk.outcome());

@@ -54,8 +54,8 @@ TEST_CASE("lint reports flow, catalog and translation problems word for word", "
   CHECK(out.str() ==
         d + "/locales/es/ui.arb:1:1: locale \"es\" has no message \"ui.ok\"\n" +
         d + "/dialogs/broken.json:2:20: invalid JSON: syntax error while parsing object - unexpected string literal; expected '}'\n" +
-        d + "/locales/es/hello.arb:2:9: message \"hi\" uses {b} but English uses {a}\n" +
-        d + "/dialogs/hello.json:5:5: step \"ask\": message \"ask\" is missing in locale \"es\"\n");
+        d + "/locales/es/hello.arb:2:9: message \"hi\" uses {b} but English uses {a} [/hi]\n" +
+        d + "/dialogs/hello.json:5:5: step \"ask\": message \"ask\" is missing in locale \"es\" [/steps/1]\n");
   CHECK(err.str() == "4 problems found.\n");
 }
 

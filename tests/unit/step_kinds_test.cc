@@ -219,13 +219,15 @@ TEST_CASE("a called flow runs in place and returns to the step after the call", 
     { "id": "after", "kind": "ask", "to": "a", "input": "text", "prompt": "p", "capture": "x" },
     { "id": "end", "kind": "end", "to": "both", "message": "bye" })"));
   FlowPtr calm = flow_from(flow_json("calm", R"(
-    { "id": "breathe", "kind": "timer", "to": "both", "message": "in", "seconds": 30, "pacing": "box" },
-    { "id": "back", "kind": "end", "to": "both", "message": "welcome_back" })"));
+    { "id": "breathe", "kind": "timer", "to": "both", "message": "in", "seconds": 30, "pacing": "box", "args": ["breaths"] },
+    { "id": "back", "kind": "end", "to": "both", "message": "welcome_back" })",
+                                     R"("params": { "breaths": { "type": "number", "default": 4 } },)"));
   set.flows = {{"main", set.root}, {"calm", calm}};
   Session s(set, GENERATE(false, true));
   CHECK(s.step() == "calm/breathe");
   CHECK(s.entries().back().message->id() == "calm:in");
   CHECK(s.entries().back().step == "calm/breathe");
+  CHECK(s.entries().back().message->args == Args{{"breaths", std::int64_t{4}}});  // a called flow's default
   s.answer(Partner::A, std::string("done"));
   CHECK(s.step() == "after");
   CHECK(s.last_key(1) == "welcome_back");
