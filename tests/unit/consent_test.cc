@@ -3,8 +3,6 @@
 // (pause, stop) are in engine_test.cc; 5 (private input) in step_kinds_test.cc.
 #include <catch2/catch.hpp>
 
-#include <nlohmann/json.hpp>
-
 #include "engine/engine.h"
 #include "test_support.h"
 
@@ -13,40 +11,16 @@ using namespace tandem::testing;
 
 namespace {
 
-struct Walk {
-  FlowPtr flow;
-  bool round_trip;
-  SessionState state;
-  std::vector<Entry> entries;
+// Answers the opening comfort check of kProposalFlow comfortably.
+void comfortable(SessionDriver& w) {
+  w.answer(Partner::A, std::int64_t{8});
+  w.answer(Partner::B, std::int64_t{7});
+}
 
-  Walk(const std::string& json, bool rt) : flow(flow_from(json)), round_trip(rt) {
-    next(Event::start({PartnerInfo{"Ana", "en"}, PartnerInfo{"Ben", "en"}}));
-  }
-  // Answers the opening comfort check of kProposalFlow comfortably.
-  Walk& comfortable() {
-    answer(Partner::A, std::int64_t{8});
-    answer(Partner::B, std::int64_t{7});
-    return *this;
-  }
-  void next(const Event& e) {
-    auto out = apply(*flow, state, e);
-    INFO((out ? "" : out.error().message));
-    REQUIRE(out.ok());
-    state = out->state;
-    for (auto& entry : out->entries) entries.push_back(entry);
-    if (round_trip) state = state_from_json(nlohmann::json::parse(state_to_json(state).dump()));
-  }
-  void answer(Partner p, Value v) { next(Event::input(p, "", std::move(v))); }
-  std::string step() const { return flow->steps[state.step].id; }
-  std::string asked() const {
-    std::string out;
-    for (const auto& a : awaiting(*flow, state)) out += to_string(a.partner);
-    return out;
-  }
-  bool said(const std::string& id) const {
-    return std::any_of(entries.begin(), entries.end(), [&](const Entry& e) { return e.message && e.message->id() == id; });
-  }
-};
+SessionDriver walk(const std::string& json, bool round_trip) {
+  return SessionDriver(FlowSet::single(flow_from(json)), round_trip,
+                       Event::start({PartnerInfo{"Ana", "en"}, PartnerInfo{"Ben", "en"}}));
+}
 
 // After a soft no this flow asks for another proposal and comes back to the same question: fine
 // for a new proposal, but the engine must not let the declined one be asked again.
@@ -73,11 +47,11 @@ const char* kProposalFlow = R"({ "format": 1, "id": "propose", "version": "1", "
 }  // namespace
 
 TEST_CASE("invariant 3: a soft no is honoured and the same proposal is never asked again", "[consent]") {
-  Walk w(kProposalFlow, GENERATE(false, true));
-  w.comfortable();
+  SessionDriver w = walk(kProposalFlow, GENERATE(false, true));
+  comfortable(w);
   w.answer(Partner::A, std::string("a bath together"));
   w.answer(Partner::B, std::string("no"));
-  CHECK(w.state.declined == List{"a bath together"});
+  CHECK(w.state().declined == List{"a bath together"});
   CHECK(w.step() == "again");
   // The same proposal typed again is set aside by the engine, not asked.
   w.answer(Partner::A, std::string("a bath together"));
@@ -89,21 +63,21 @@ TEST_CASE("invariant 3: a soft no is honoured and the same proposal is never ask
   CHECK(w.step() == "answer");
   CHECK(w.asked() == "b");
   w.answer(Partner::B, std::string("yes"));
-  CHECK(w.entries.back().message->key == "done");
+  CHECK(w.entries().back().message->key == "done");
 }
 
 TEST_CASE("invariant 4: a tentative yes is checked in on before every step that escalates", "[consent]") {
   bool round_trip = GENERATE(false, true);
   SECTION("still okay: each escalating step is preceded by its own check-in") {
-    Walk w(kProposalFlow, round_trip);
-    w.comfortable();
+    SessionDriver w = walk(kProposalFlow, round_trip);
+    comfortable(w);
     w.answer(Partner::A, std::string("holding hands"));
     w.answer(Partner::B, std::string("maybe"));
-    CHECK(w.state.tentative_by == Partner::B);
+    CHECK(w.state().tentative_by == Partner::B);
     CHECK(w.step() == "closer");
     CHECK(w.asked() == "b");  // only the partner who said maybe is asked
-    CHECK(w.entries.back().message->id() == "ui:engine.checkin");
-    CHECK(w.entries.back().to == Audience::B);
+    CHECK(w.entries().back().message->id() == "ui:engine.checkin");
+    CHECK(w.entries().back().to == Audience::B);
     w.answer(Partner::B, std::string("continue"));
     CHECK(w.said("propose:closer"));
     CHECK(w.step() == "closest");
@@ -112,17 +86,17 @@ TEST_CASE("invariant 4: a tentative yes is checked in on before every step that 
     CHECK(w.asked() == "ab");
   }
   SECTION("not now: the step is declined, the proposal set aside, and the flow goes to its decline") {
-    Walk w(kProposalFlow, round_trip);
-    w.comfortable();
+    SessionDriver w = walk(kProposalFlow, round_trip);
+    comfortable(w);
     w.answer(Partner::A, std::string("holding hands"));
     w.answer(Partner::B, std::string("maybe"));
     w.answer(Partner::B, std::string("not_now"));
     CHECK_FALSE(w.said("propose:closer"));
     CHECK(w.said("ui:engine.checkin_declined"));
-    CHECK(w.state.declined == List{"holding hands"});
-    CHECK_FALSE(w.state.tentative_by.has_value());
-    CHECK(w.entries.back().message->key == "gentle");
-    CHECK(w.state.status == SessionStatus::Completed);
+    CHECK(w.state().declined == List{"holding hands"});
+    CHECK_FALSE(w.state().tentative_by.has_value());
+    CHECK(w.entries().back().message->key == "gentle");
+    CHECK(w.state().status == SessionStatus::Completed);
   }
 }
 
@@ -135,14 +109,14 @@ TEST_CASE("invariant 6: a comfort check below the threshold always goes to its g
     { "id": "on", "kind": "end", "to": "both", "message": "on" },
     { "id": "ground", "kind": "say", "to": "both", "message": "breathe", "next": "check" } ] })";
   bool round_trip = GENERATE(false, true);
-  Walk w(flow, round_trip);
+  SessionDriver w = walk(flow, round_trip);
   w.answer(Partner::A, std::int64_t{9});
   w.answer(Partner::B, std::int64_t{4});  // below 5: the flow's own branch would go on; the engine does not
   CHECK(w.said("comfort:breathe"));
   CHECK(w.step() == "check");
   w.answer(Partner::A, std::int64_t{5});
   w.answer(Partner::B, std::int64_t{5});
-  CHECK(w.entries.back().message->key == "on");
+  CHECK(w.entries().back().message->key == "on");
 }
 
 TEST_CASE("adversarial flows that would break consent are refused when they load", "[consent][flow]") {

@@ -13,52 +13,6 @@ using namespace tandem::testing;
 
 namespace {
 
-// Drives one session and keeps its log, optionally round-tripping the state after every event.
-class Driver {
- public:
-  Driver(FlowPtr flow, bool round_trip) : flow_(std::move(flow)), round_trip_(round_trip) {
-    require(Event::start({PartnerInfo{"Ana", "en"}, PartnerInfo{"Ben", "es"}}));
-  }
-
-  Result<Outcome> send(const Event& e) {
-    auto out = apply(*flow_, state_, e);
-    if (!out) return out;
-    log_.push_back(e);
-    state_ = out->state;
-    for (const auto& entry : out->entries) entries_.push_back(entry);
-    if (round_trip_) state_ = state_from_json(nlohmann::json::parse(state_to_json(state_).dump()));
-    return out;
-  }
-  void require(const Event& e) {
-    auto out = send(e);
-    INFO((out ? "" : out.error().code + ": " + out.error().message));
-    REQUIRE(out.ok());
-  }
-  void answer(Partner p, Value v) { require(Event::input(p, "", std::move(v))); }
-  std::string error_of(const Event& e) {
-    auto out = send(e);
-    return out ? "accepted" : out.error().code;
-  }
-
-  const SessionState& state() const { return state_; }
-  const std::vector<Event>& log() const { return log_; }
-  const std::vector<Entry>& entries() const { return entries_; }
-  const Flow& flow() const { return *flow_; }
-  std::string step() const { return flow_->steps[state_.step].id; }
-  std::string awaited() const {
-    std::string out;
-    for (const auto& a : awaiting(*flow_, state_)) out += to_string(a.partner);
-    return out;
-  }
-
- private:
-  FlowPtr flow_;
-  bool round_trip_;
-  SessionState state_;
-  std::vector<Event> log_;
-  std::vector<Entry> entries_;
-};
-
 const char* kScaleFlow = R"({
   "format": 1, "id": "comfort", "version": "1", "title": "t", "description": "d",
   "steps": [
@@ -79,24 +33,24 @@ const char* kScaleFlow = R"({
 }  // namespace
 
 TEST_CASE("a question for both waits for each partner once, in any order", "[engine]") {
-  Driver d(flow_from(kScaleFlow), GENERATE(false, true));
-  CHECK(d.awaited() == "ab");
+  SessionDriver d(FlowSet::single(flow_from(kScaleFlow)), GENERATE(false, true));
+  CHECK(d.asked() == "ab");
   d.answer(Partner::B, std::int64_t{7});
-  CHECK(d.awaited() == "a");
-  CHECK(d.error_of(Event::input(Partner::B, "", std::int64_t{5})) == "not-your-turn");
+  CHECK(d.asked() == "a");
+  CHECK(d.refused(Event::input(Partner::B, "", std::int64_t{5})) == "not-your-turn");
   d.answer(Partner::A, std::int64_t{8});
   CHECK(d.state().status == SessionStatus::Completed);
   CHECK(d.entries().back().message->key == "go_on");
 }
 
 TEST_CASE("a branch routes on captured values and a swap changes roles", "[engine]") {
-  Driver d(flow_from(kScaleFlow), GENERATE(false, true));
+  SessionDriver d(FlowSet::single(flow_from(kScaleFlow)), GENERATE(false, true));
   d.answer(Partner::A, std::int64_t{3});
   d.answer(Partner::B, std::int64_t{9});
   CHECK(d.step() == "pick");
   CHECK(d.state().speaker == Partner::B);
   // After the swap Ana is the listener, so she is the one asked.
-  CHECK(d.awaited() == "a");
+  CHECK(d.asked() == "a");
   const Entry& ground = d.entries()[d.entries().size() - 3];
   CHECK(ground.message->key == "ground");
   CHECK(ground.message->args == Args{{"a", "Ana"}, {"b", "Ben"}, {"comfort_a", std::int64_t{3}}});
@@ -105,11 +59,11 @@ TEST_CASE("a branch routes on captured values and a swap changes roles", "[engin
 }
 
 TEST_CASE("invalid values are refused and change nothing", "[engine]") {
-  Driver d(flow_from(kScaleFlow), GENERATE(false, true));
+  SessionDriver d(FlowSet::single(flow_from(kScaleFlow)), GENERATE(false, true));
   SessionState before = d.state();
-  CHECK(d.error_of(Event::input(Partner::A, "", std::int64_t{11})) == "invalid-scale");
-  CHECK(d.error_of(Event::input(Partner::A, "", std::string("7"))) == "invalid-field");
-  CHECK(d.error_of(Event::input(Partner::A, "elsewhere", std::int64_t{5})) == "seq-conflict");
+  CHECK(d.refused(Event::input(Partner::A, "", std::int64_t{11})) == "invalid-scale");
+  CHECK(d.refused(Event::input(Partner::A, "", std::string("7"))) == "invalid-field");
+  CHECK(d.refused(Event::input(Partner::A, "elsewhere", std::int64_t{5})) == "seq-conflict");
   CHECK(d.state() == before);
   CHECK(d.log().size() == 1);
 }
@@ -121,27 +75,27 @@ TEST_CASE("either partner can pause at any step; both must be ready to resume at
   // Pause at every step a conversation reaches, then check nothing was lost.
   std::vector<Value> answers = {std::string("yes"), std::string("yes"), std::string("feeling"), std::string("when"),
                                 std::string("mirror"), std::string("got_it"), std::string("validate")};
-  Driver d(flow, round_trip);
+  SessionDriver d(FlowSet::single(flow), round_trip);
   for (std::size_t i = 0; i <= answers.size(); ++i) {
     std::string step = d.step();
-    std::string awaited = d.awaited();
+    std::string awaited = d.asked();
     SessionState before = d.state();
-    d.require(Event::control(EventKind::Pause, pauser));
+    d.send_ok(Event::control(EventKind::Pause, pauser));
     CHECK(d.state().status == SessionStatus::Paused);
-    CHECK(d.awaited().empty());
-    CHECK(d.error_of(Event::input(Partner::A, "", std::string("x"))) == "paused");
-    CHECK(d.error_of(Event::control(EventKind::Pause, other(pauser))) == "paused");
-    d.require(Event::control(EventKind::Resume, other(pauser)));
+    CHECK(d.asked().empty());
+    CHECK(d.refused(Event::input(Partner::A, "", std::string("x"))) == "paused");
+    CHECK(d.refused(Event::control(EventKind::Pause, other(pauser))) == "paused");
+    d.send_ok(Event::control(EventKind::Resume, other(pauser)));
     CHECK(d.state().status == SessionStatus::Paused);  // one partner is not enough
-    CHECK(d.error_of(Event::control(EventKind::Resume, other(pauser))) == "paused");
-    d.require(Event::control(EventKind::Resume, pauser));
+    CHECK(d.refused(Event::control(EventKind::Resume, other(pauser))) == "paused");
+    d.send_ok(Event::control(EventKind::Resume, pauser));
     CHECK(d.state().status == SessionStatus::Active);
     CHECK(d.step() == step);
-    CHECK(d.awaited() == awaited);
+    CHECK(d.asked() == awaited);
     CHECK(d.state().vars == before.vars);
     CHECK(d.entries().back().message->key == "engine.resumed");
     if (i == answers.size()) break;
-    Partner who = d.awaited() == "b" ? Partner::B : Partner::A;
+    Partner who = d.asked() == "b" ? Partner::B : Partner::A;
     d.answer(who, answers[i]);
   }
   CHECK(d.step() == "empathize");
@@ -151,11 +105,11 @@ TEST_CASE("either partner can stop at any step, active or paused, and the log sa
   bool round_trip = GENERATE(false, true);
   Partner stopper = GENERATE(Partner::A, Partner::B);
   bool while_paused = GENERATE(false, true);
-  Driver d(shipped_flow("feel-prefer-try"), round_trip);
+  SessionDriver d(FlowSet::single(shipped_flow("feel-prefer-try")), round_trip);
   d.answer(Partner::A, std::string("yes"));
   d.answer(Partner::B, std::string("yes"));
-  if (while_paused) d.require(Event::control(EventKind::Pause, other(stopper)));
-  d.require(Event::control(EventKind::Stop, stopper));
+  if (while_paused) d.send_ok(Event::control(EventKind::Pause, other(stopper)));
+  d.send_ok(Event::control(EventKind::Stop, stopper));
   CHECK(d.state().status == SessionStatus::Stopped);
   CHECK(d.state().stopped_by == stopper);
   const Entry& last = d.entries().back();
@@ -163,22 +117,22 @@ TEST_CASE("either partner can stop at any step, active or paused, and the log sa
   CHECK(last.event == "stop");
   CHECK(last.by == stopper);
   CHECK(last.message->id() == "ui:engine.stopped");
-  CHECK(d.error_of(Event::control(EventKind::Stop, other(stopper))) == "ended");
-  CHECK(d.error_of(Event::input(Partner::A, "", std::string("more"))) == "ended");
+  CHECK(d.refused(Event::control(EventKind::Stop, other(stopper))) == "ended");
+  CHECK(d.refused(Event::input(Partner::A, "", std::string("more"))) == "ended");
 }
 
 TEST_CASE("replaying the log reproduces the state and every entry exactly", "[engine]") {
-  Driver d(shipped_flow("feel-prefer-try"), GENERATE(false, true));
+  SessionDriver d(FlowSet::single(shipped_flow("feel-prefer-try")), GENERATE(false, true));
   d.answer(Partner::A, std::string("yes"));
   d.answer(Partner::B, std::string("yes"));
   d.answer(Partner::A, std::string("hurt"));
-  d.require(Event::control(EventKind::Pause, Partner::B));
-  d.require(Event::control(EventKind::Resume, Partner::A));
-  d.require(Event::control(EventKind::Resume, Partner::B));
+  d.send_ok(Event::control(EventKind::Pause, Partner::B));
+  d.send_ok(Event::control(EventKind::Resume, Partner::A));
+  d.send_ok(Event::control(EventKind::Resume, Partner::B));
   d.answer(Partner::A, std::string("plans change"));
   d.answer(Partner::B, std::string("You feel hurt"));
   d.answer(Partner::A, std::string("more"));
-  auto replayed = replay(d.flow(), d.log());
+  auto replayed = replay(d.flows(), d.log());
   REQUIRE(replayed.ok());
   CHECK(replayed->state == d.state());
   REQUIRE(replayed->entries.size() == d.entries().size());
@@ -193,7 +147,7 @@ TEST_CASE("replaying the log reproduces the state and every entry exactly", "[en
     REQUIRE(back.ok());
     reloaded.push_back(*back);
   }
-  auto again = replay(d.flow(), reloaded);
+  auto again = replay(d.flows(), reloaded);
   REQUIRE(again.ok());
   CHECK(again->state == d.state());
 }

@@ -3,8 +3,6 @@
 // Every test runs directly and with the state round-tripped after each event.
 #include <catch2/catch.hpp>
 
-#include <nlohmann/json.hpp>
-
 #include "engine/engine.h"
 #include "test_support.h"
 
@@ -12,62 +10,6 @@ using namespace tandem;
 using namespace tandem::testing;
 
 namespace {
-
-// Drives one session over a set of flows, optionally round-tripping the state after every event.
-class Session {
- public:
-  Session(FlowSet flows, bool round_trip, Event start = Event::start({PartnerInfo{"Ana", "en"}, PartnerInfo{"Ben", "es"}}))
-      : flows_(std::move(flows)), round_trip_(round_trip) {
-    send_ok(start);
-  }
-
-  Result<Outcome> send(const Event& e) {
-    auto out = apply(flows_, state_, e);
-    if (!out) return out;
-    log_.push_back(e);
-    state_ = out->state;
-    for (const auto& entry : out->entries) entries_.push_back(entry);
-    if (out->agreement) agreement_ = out->agreement;
-    if (round_trip_) state_ = state_from_json(nlohmann::json::parse(state_to_json(state_).dump()));
-    return out;
-  }
-  void send_ok(const Event& e) {
-    auto out = send(e);
-    INFO((out ? "" : out.error().code + ": " + out.error().message));
-    REQUIRE(out.ok());
-  }
-  void answer(Partner p, Value v) { send_ok(Event::input(p, "", std::move(v))); }
-  std::string refused(Partner p, Value v) {
-    auto out = send(Event::input(p, "", std::move(v)));
-    return out ? "accepted" : out.error().code;
-  }
-  std::string step() const { return current_step_id(flows_, state_); }
-  std::vector<Awaited> asked() const { return awaiting(flows_, state_); }
-  const Entry& last_input() const {
-    for (auto it = entries_.rbegin(); it != entries_.rend(); ++it)
-      if (it->kind == EntryKind::Input) return *it;
-    FAIL("no input yet");
-    return entries_.front();
-  }
-  std::string last_key(std::size_t back = 0) const { return entries_[entries_.size() - 1 - back].message->key; }
-  const SessionState& state() const { return state_; }
-  const std::vector<Entry>& entries() const { return entries_; }
-  const std::optional<Args>& agreement() const { return agreement_; }
-  void check_replay() const {
-    auto replayed = replay(flows_, log_);
-    REQUIRE(replayed.ok());
-    CHECK(replayed->state == state_);
-    CHECK(replayed->entries.size() == entries_.size());
-  }
-
- private:
-  FlowSet flows_;
-  bool round_trip_;
-  SessionState state_;
-  std::vector<Event> log_;
-  std::vector<Entry> entries_;
-  std::optional<Args> agreement_;
-};
 
 std::string flow_json(const std::string& id, const std::string& steps, const std::string& extra = "") {
   return R"({ "format": 1, "id": ")" + id + R"(", "version": "1", "title": "t", "description": "d", )" + extra +
@@ -77,7 +19,7 @@ std::string flow_json(const std::string& id, const std::string& steps, const std
 }  // namespace
 
 TEST_CASE("several choices, yes/maybe/no and confirmation take only what they offer", "[engine][kinds]") {
-  Session s(FlowSet::single(flow_from(flow_json("kinds", R"(
+  SessionDriver s(FlowSet::single(flow_from(flow_json("kinds", R"(
     { "id": "pick", "kind": "ask", "to": "a", "input": "multi", "prompt": "p", "capture": "picked", "min": 1, "max": 2,
       "options": [ { "value": "walk", "label": "o.walk" }, { "value": "tea", "label": "o.tea" }, { "value": "bath", "label": "o.bath" } ] },
     { "id": "ymn", "kind": "ask", "to": "b", "input": "yes_maybe_no", "prompt": "p2", "capture": "ok" },
@@ -92,7 +34,7 @@ TEST_CASE("several choices, yes/maybe/no and confirmation take only what they of
   CHECK(s.refused(Partner::A, std::string("walk")) == "invalid-field");
   s.answer(Partner::A, List{"tea", "walk"});
   CHECK(s.last_input().labels == List{"o.tea", "o.walk"});
-  auto asked = s.asked();
+  auto asked = s.awaiting();
   REQUIRE(asked.size() == 1);
   CHECK(asked[0].input.options.size() == 3);
   CHECK(asked[0].input.options[1].second.id() == "ui:answer.maybe");
@@ -110,13 +52,13 @@ TEST_CASE("several choices, yes/maybe/no and confirmation take only what they of
 }
 
 TEST_CASE("a private list is addressed only to its author; only shared yeses and gentle maybes are revealed", "[engine][kinds][consent]") {
-  Session s(FlowSet::single(flow_from(flow_json("lists", R"(
+  SessionDriver s(FlowSet::single(flow_from(flow_json("lists", R"(
     { "id": "wishes", "kind": "private", "prompt": "p", "capture": "w",
       "items": ["i.hands", "i.cuddle", "i.bath", "i.massage"],
       "reveal": { "shared": "r.shared", "none": "r.none", "maybes": "r.maybes" } },
     { "id": "end", "kind": "end", "to": "both", "message": "bye", "args": ["w_shared", "w_maybe"] })"))),
             GENERATE(false, true));
-  auto asked = s.asked();
+  auto asked = s.awaiting();
   REQUIRE(asked.size() == 2);
   CHECK(asked[0].input.is_private);
   CHECK(asked[0].input.items.size() == 4);
@@ -153,7 +95,7 @@ TEST_CASE("a private list is addressed only to its author; only shared yeses and
 }
 
 TEST_CASE("a reveal with nothing shared says so, and a private variable can never be read by a flow", "[engine][kinds][consent]") {
-  Session s(FlowSet::single(flow_from(flow_json("none", R"(
+  SessionDriver s(FlowSet::single(flow_from(flow_json("none", R"(
     { "id": "wishes", "kind": "private", "prompt": "p", "capture": "w", "items": ["i.a", "i.b"],
       "reveal": { "shared": "r.shared", "none": "r.none", "maybes": "r.maybes" } },
     { "id": "end", "kind": "end", "to": "both", "message": "bye" })"))),
@@ -176,11 +118,11 @@ TEST_CASE("a reveal with nothing shared says so, and a private variable can neve
 }
 
 TEST_CASE("a timer shows its pacing and either partner can end it", "[engine][kinds]") {
-  Session s(FlowSet::single(flow_from(flow_json("timer", R"(
+  SessionDriver s(FlowSet::single(flow_from(flow_json("timer", R"(
     { "id": "breathe", "kind": "timer", "to": "both", "message": "m", "seconds": 60, "pacing": "4-7-8" },
     { "id": "end", "kind": "end", "to": "both", "message": "bye" })"))),
             GENERATE(false, true));
-  auto asked = s.asked();
+  auto asked = s.awaiting();
   REQUIRE(asked.size() == 2);
   CHECK(asked[0].input.seconds == 60);
   CHECK(asked[0].input.pacing.name == "4-7-8");
@@ -194,7 +136,7 @@ TEST_CASE("the agreement is read from the start snapshot and written as a new ve
   Event start = Event::start({PartnerInfo{"Ana", "en"}, PartnerInfo{"Ben", "en"}});
   start.agreement = {{"pause_word", "pineapple"}, {"review_months", std::int64_t{6}}};
   start.agreement_version = 3;
-  Session s(FlowSet::single(flow_from(flow_json("agree", R"(
+  SessionDriver s(FlowSet::single(flow_from(flow_json("agree", R"(
     { "id": "load", "kind": "agreement", "action": "read" },
     { "id": "show", "kind": "say", "to": "both", "message": "last", "args": ["agreement_pause_word", "agreement_version"] },
     { "id": "word", "kind": "ask", "to": "a", "input": "text", "prompt": "p", "capture": "word" },
@@ -223,7 +165,7 @@ TEST_CASE("a called flow runs in place and returns to the step after the call", 
     { "id": "back", "kind": "end", "to": "both", "message": "welcome_back" })",
                                      R"("params": { "breaths": { "type": "number", "default": 4 } },)"));
   set.flows = {{"main", set.root}, {"calm", calm}};
-  Session s(set, GENERATE(false, true));
+  SessionDriver s(set, GENERATE(false, true));
   CHECK(s.step() == "calm/breathe");
   CHECK(s.entries().back().message->id() == "calm:in");
   CHECK(s.entries().back().step == "calm/breathe");
@@ -242,6 +184,6 @@ TEST_CASE("parameters take the assignment's value or their default", "[engine][k
                                      R"("params": { "minutes": { "type": "number", "default": 10 }, "focus": { "type": "text", "default": "hands" } },)"));
   Event start = Event::start({PartnerInfo{"Ana", "en"}, PartnerInfo{"Ben", "en"}});
   start.params = {{"minutes", std::int64_t{20}}};
-  Session s(FlowSet::single(flow), GENERATE(false, true), start);
+  SessionDriver s(FlowSet::single(flow), GENERATE(false, true), start);
   CHECK(s.entries()[0].message->args == Args{{"minutes", std::int64_t{20}}, {"focus", "hands"}});
 }
