@@ -8,137 +8,19 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.resolve(process.env.TANDEM_BIN || path.join(ROOT, 'build', 'tandem'));
-const SHOTS = path.resolve(process.env.TANDEM_SCREENSHOTS || path.join(ROOT, 'build', 'screenshots'));
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const STARTUP_MS = 20_000;
-const STEP_MS = 10_000;
+import { closeBrowser, fill, launchBrowser, open, readArb, shot } from './support.mjs';
 
 // ---- Catalogs: what the Spanish UI must show, from the same files the server embeds ----------
 
-function readArb(locale, name) {
-  const file = path.join(ROOT, 'locales', locale, `${name}.arb`);
-  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
-}
 const flowEs = { ...readArb('en', 'feel-prefer-try'), ...readArb('es', 'feel-prefer-try') };
 const uiEs = readArb('es', 'ui');
 
-/** Simple {name} substitution; enough for the messages checked here (no plurals). */
-function fill(pattern, args = {}) {
-  assert.equal(typeof pattern, 'string', 'message missing from the catalog');
-  return pattern.replace(/''/g, "'").replace(/\{(\w+)\}/g, (_, name) => String(args[name] ?? ''));
-}
-
-// ---- The server -------------------------------------------------------------------------------
-
-async function startServer() {
-  assert.ok(fs.existsSync(BIN), `server binary not found at ${BIN} (build it, or set TANDEM_BIN)`);
-  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-browser-'));
-  const child = spawn(BIN, ['serve', '--port', '0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start within ${STARTUP_MS} ms:\n${output}`));
-    }, STARTUP_MS);
-    const look = (chunk) => {
-      output += chunk;
-      // Only whole lines: a chunk may end in the middle of the address.
-      const match = /http:\/\/127\.0\.0\.1:\d+\/\S*/.exec(output.slice(0, output.lastIndexOf('\n') + 1));
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[0]);
-      }
-    };
-    child.stdout.setEncoding('utf8').on('data', look);
-    child.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? signal}) before listening:\n${output}`));
-    });
-  });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    fs.rmSync(data, { recursive: true, force: true });
-  };
-  const kill = () => child.kill('SIGKILL');
-  return { url, origin: new URL(url).origin, stop, kill, output: () => output };
-}
-
 // ---- The browser ------------------------------------------------------------------------------
 
-let browser;
-const running = new Set();
-// Should the runner exit abruptly, leave no server behind.
-process.on('exit', () => {
-  for (const server of running) server.kill();
-});
+before(launchBrowser);
+after(closeBrowser);
 
-before(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  for (const server of running) await server.stop();
-});
-
-/** A fresh server and page; every request the page makes must go to that server. */
-async function open(t) {
-  const server = await startServer();
-  running.add(server);
-  // Reduced motion: no smooth scrolling or fades half-way through a screenshot.
-  const context = await browser.newContext({ viewport: { width: 900, height: 900 }, locale: 'en-US',
-    reducedMotion: 'reduce' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
-  const foreign = [];
-  const problems = [];
-  page.on('request', (request) => {
-    const url = request.url();
-    if (url === 'about:blank') return;
-    if (new URL(url).origin !== server.origin) foreign.push(url);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) {
-      problems.push(`CSP: ${message.text()}`);
-    }
-  });
-  t.after(async () => {
-    await context.close();
-    await server.stop();
-    running.delete(server);
-  });
-  await page.goto(server.url);
-  return { server, page, foreign, problems };
-}
-
-async function shot(page, name, options = {}) {
-  // A full-page capture with a sticky header comes out right only from the top of the page.
-  if (options.fullPage) await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(SHOTS, name), ...options });
-}
+// ---- Page helpers -----------------------------------------------------------------------------
 
 /** A screenshot at phone width (360 px), scrolled to `selector`, in light or dark mode. */
 async function phoneShot(page, name, selector, colorScheme = 'light') {

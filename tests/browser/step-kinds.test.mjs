@@ -10,19 +10,11 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.resolve(process.env.TANDEM_BIN || path.join(ROOT, 'build', 'tandem'));
-const SHOTS = path.resolve(process.env.TANDEM_SCREENSHOTS || path.join(ROOT, 'build', 'screenshots'));
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const STARTUP_MS = 20_000;
-const STEP_MS = 10_000;
+import { BIN, ROOT, closeBrowser, fill, launchBrowser, open as openPage, readArb, shot } from './support.mjs';
 
 // ---- The test flow and its English catalog ---------------------------------------------------
 
@@ -97,122 +89,37 @@ function makeFixture() {
 
 // ---- Catalogs: what the UI must show, from the same files the server reads --------------------
 
-function readArb(locale, name) {
-  const file = path.join(ROOT, 'locales', locale, `${name}.arb`);
-  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
-}
 const uiEn = readArb('en', 'ui');
 const uiEs = { ...uiEn, ...readArb('es', 'ui') };
 
-function fill(pattern, args = {}) {
-  assert.equal(typeof pattern, 'string', 'message missing from the catalog');
-  return pattern.replace(/''/g, "'").replace(/\{(\w+)\}/g, (_, name) => String(args[name] ?? ''));
-}
-
-// ---- The server -------------------------------------------------------------------------------
-
-async function startServer(extraArgs) {
-  assert.ok(fs.existsSync(BIN), `server binary not found at ${BIN} (build it, or set TANDEM_BIN)`);
-  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-browser-'));
-  const child = spawn(BIN, ['serve', '--port', '0', '--data', data, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start within ${STARTUP_MS} ms:\n${output}`));
-    }, STARTUP_MS);
-    const look = (chunk) => {
-      output += chunk;
-      const match = /http:\/\/127\.0\.0\.1:\d+\/\S*/.exec(output.slice(0, output.lastIndexOf('\n') + 1));
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[0]);
-      }
-    };
-    child.stdout.setEncoding('utf8').on('data', look);
-    child.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? signal}) before listening:\n${output}`));
-    });
-  });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    fs.rmSync(data, { recursive: true, force: true });
-  };
-  return { url, origin: new URL(url).origin, stop, kill: () => child.kill('SIGKILL') };
-}
-
 // ---- The browser ------------------------------------------------------------------------------
 
-let browser;
 let fixture;
-const running = new Set();
 process.on('exit', () => {
-  for (const server of running) server.kill();
   if (fixture) fs.rmSync(fixture, { recursive: true, force: true });
 });
 
 before(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
   fixture = makeFixture();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  await launchBrowser();
 });
 
 after(async () => {
-  await browser?.close();
-  for (const server of running) await server.stop();
+  await closeBrowser();
   if (fixture) fs.rmSync(fixture, { recursive: true, force: true });
   fixture = null;
 });
 
+/** A fresh server serving the test flow, and a page on it (see support.mjs). */
 async function open(t) {
-  const server = await startServer(['--dialogs', path.join(fixture, 'dialogs'), '--locales', path.join(fixture, 'locales')]);
-  running.add(server);
-  // Motion allowed, to see the breathing circle; reduced motion is switched on later.
-  const context = await browser.newContext({ viewport: { width: 900, height: 900 }, locale: 'en-US',
-    reducedMotion: 'no-preference' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
-  const foreign = [];
-  const problems = [];
-  const inputs = [];
-  page.on('request', (request) => {
-    const url = request.url();
-    if (url === 'about:blank') return;
-    if (new URL(url).origin !== server.origin) foreign.push(url);
-    if (request.method() === 'POST' && /\/input$/.test(new URL(url).pathname)) inputs.push(request.postDataJSON());
+  return openPage(t, {
+    serverArgs: ['--dialogs', path.join(fixture, 'dialogs'), '--locales', path.join(fixture, 'locales')],
+    // Motion allowed, to see the breathing circle; reduced motion is switched on later.
+    reducedMotion: 'no-preference',
   });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) {
-      problems.push(`CSP: ${message.text()}`);
-    }
-  });
-  t.after(async () => {
-    await context.close();
-    await server.stop();
-    running.delete(server);
-  });
-  await page.goto(server.url);
-  return { server, page, foreign, problems, inputs };
 }
 
-async function shot(page, name, options = {}) {
-  if (options.fullPage) await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(SHOTS, name), ...options });
-}
+// ---- Page helpers -----------------------------------------------------------------------------
 
 /** Waits until the question on screen is a new one (or another screen is up), and says what it is. */
 async function nextInput(page, previousKey) {

@@ -1,0 +1,171 @@
+// Shared support for the browser tests: the real server binary, Debian's headless Chromium,
+// the catalogs and screenshots. Not a test file itself (the runner only picks up *.test.mjs).
+//
+// TANDEM_BIN          the server binary (default build/tandem)
+// TANDEM_SCREENSHOTS  where screenshots go (default build/screenshots)
+// CHROMIUM_BIN        the browser (default /usr/bin/chromium)
+//
+// A test file launches the browser once and closes it at the end:
+//
+//   before(launchBrowser);
+//   after(closeBrowser);
+//
+// and each test takes a fresh server and page with `await open(t)`.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+/** The repository root. */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The server binary under test. */
+export const BIN = path.resolve(process.env.TANDEM_BIN || path.join(ROOT, 'build', 'tandem'));
+/** Where screenshots go. */
+export const SHOTS = path.resolve(process.env.TANDEM_SCREENSHOTS || path.join(ROOT, 'build', 'screenshots'));
+/** The Chromium executable. */
+export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+/** How long the server may take to print its address. */
+export const STARTUP_MS = 20_000;
+/** The default timeout of every page action and wait. */
+export const STEP_MS = 10_000;
+
+// ---- Catalogs ---------------------------------------------------------------------------------
+
+/** The catalog locales/<locale>/<name>.arb as an object; {} when there is no such file. */
+export function readArb(locale, name) {
+  const file = path.join(ROOT, 'locales', locale, `${name}.arb`);
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+}
+
+/** Simple {name} substitution; enough for the messages checked here (no plurals). */
+export function fill(pattern, args = {}) {
+  assert.equal(typeof pattern, 'string', 'message missing from the catalog');
+  return pattern.replace(/''/g, "'").replace(/\{(\w+)\}/g, (_, name) => String(args[name] ?? ''));
+}
+
+// ---- The server -------------------------------------------------------------------------------
+
+/**
+ * Starts `tandem serve --port 0 --data <fresh temporary folder> ...extraArgs` and waits for the
+ * address it prints. Returns { url, origin, stop, kill, output }: `stop` ends the server (SIGTERM,
+ * then SIGKILL after 5 s) and removes its data folder; `kill` is the abrupt SIGKILL; `output` is
+ * everything the server has printed so far.
+ */
+export async function startServer(extraArgs = []) {
+  assert.ok(fs.existsSync(BIN), `server binary not found at ${BIN} (build it, or set TANDEM_BIN)`);
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-browser-'));
+  const child = spawn(BIN, ['serve', '--port', '0', '--data', data, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within ${STARTUP_MS} ms:\n${output}`));
+    }, STARTUP_MS);
+    const look = (chunk) => {
+      output += chunk;
+      // Only whole lines: a chunk may end in the middle of the address.
+      const match = /http:\/\/127\.0\.0\.1:\d+\/\S*/.exec(output.slice(0, output.lastIndexOf('\n') + 1));
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[0]);
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', look);
+    child.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code ?? signal}) before listening:\n${output}`));
+    });
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    fs.rmSync(data, { recursive: true, force: true });
+  };
+  const kill = () => child.kill('SIGKILL');
+  return { url, origin: new URL(url).origin, stop, kill, output: () => output };
+}
+
+// ---- The browser ------------------------------------------------------------------------------
+
+let browser;
+/** Servers started by open() and not yet stopped. */
+const running = new Set();
+// Should the runner exit abruptly, leave no server behind.
+process.on('exit', () => {
+  for (const server of running) server.kill();
+});
+
+/** Creates the screenshot folder and launches headless Chromium; for `before`. */
+export async function launchBrowser() {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Closes the browser and stops every server still running (a test that failed half-way); for `after`. */
+export async function closeBrowser() {
+  await browser?.close();
+  for (const server of running) await server.stop();
+}
+
+/**
+ * A fresh server (started with `serverArgs`) and a page on it, both closed when test `t` ends,
+ * pass or fail. Returns { server, page, foreign, problems, inputs }:
+ *   foreign   every request the page made to anywhere but that server (should stay empty);
+ *   problems  page errors and Content Security Policy violations (should stay empty);
+ *   inputs    the JSON body of every answer POSTed to …/input, in order.
+ * `reducedMotion` is 'reduce' unless a test wants to see motion ('no-preference'): reduced motion
+ * means no smooth scrolling or fades half-way through a screenshot.
+ */
+export async function open(t, { serverArgs = [], reducedMotion = 'reduce' } = {}) {
+  assert.ok(browser, 'launchBrowser() must run first (in `before`)');
+  const server = await startServer(serverArgs);
+  running.add(server);
+  const context = await browser.newContext({ viewport: { width: 900, height: 900 }, locale: 'en-US',
+    reducedMotion });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_MS);
+  const foreign = [];
+  const problems = [];
+  const inputs = [];
+  page.on('request', (request) => {
+    const url = request.url();
+    if (url === 'about:blank') return;
+    if (new URL(url).origin !== server.origin) foreign.push(url);
+    if (request.method() === 'POST' && /\/input$/.test(new URL(url).pathname)) inputs.push(request.postDataJSON());
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) {
+      problems.push(`CSP: ${message.text()}`);
+    }
+  });
+  t.after(async () => {
+    await context.close();
+    await server.stop();
+    running.delete(server);
+  });
+  await page.goto(server.url);
+  return { server, page, foreign, problems, inputs };
+}
+
+/** A screenshot into SHOTS; with `fullPage`, taken from the top of the page. */
+export async function shot(page, name, options = {}) {
+  // A full-page capture with a sticky header comes out right only from the top of the page.
+  if (options.fullPage) await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(SHOTS, name), ...options });
+}
