@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -16,6 +18,7 @@
 #include "cli/wiring.h"
 #include "flow/graph.h"
 #include "core/clock.h"
+#include "core/ids.h"
 #include "http/http_server.h"
 #include "i18n/locales.h"
 #include "store/session_store.h"
@@ -44,6 +47,10 @@ Commands:
         problem as file:line:column and exit 1 if there is any. Without PATH, checks
         the built-in flows. --format json prints an array of {file, line, column,
         pointer, message} for editors and CI.
+  stamp [LOCALES_DIR]
+        After checking translations against the English, record in each translated
+        catalog the English text each message was made from (as "@@x-source-hashes"),
+        so lint can say when the English changes later. Default: ./locales
   graph FLOW
         Print a flow as a Graphviz DOT graph (FLOW is a built-in flow's id or a path
         to a flow file); for example: tandem graph repair | dot -Tsvg > repair.svg
@@ -206,6 +213,54 @@ int lint(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   return 1;
 }
 
+// Records, in every translated catalog, a hash of the English text of each message it has.
+int stamp(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.size() > 2) {
+    err << "tandem stamp: give at most one directory, for example: tandem stamp locales\n";
+    return 2;
+  }
+  fs::path root = args.size() == 2 ? fs::path(args[1]) : fs::path("locales");
+  if (!fs::is_directory(root / "en")) {
+    err << "tandem stamp: " << root.string() << " has no en/ directory with the English catalogs\n";
+    return 2;
+  }
+  auto read_json = [](const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return nlohmann::ordered_json::parse(text.str(), nullptr, false);
+  };
+  int files = 0;
+  for (const auto& dir : fs::directory_iterator(root)) {
+    if (!dir.is_directory() || dir.path().filename() == "en") continue;
+    for (const auto& entry : fs::directory_iterator(dir.path())) {
+      fs::path english_path = root / "en" / entry.path().filename();
+      if (entry.path().extension() != ".arb" || !fs::exists(english_path)) continue;
+      auto english = read_json(english_path);
+      auto translated = read_json(entry.path());
+      if (english.is_discarded() || translated.is_discarded() || !translated.is_object()) {
+        err << "tandem stamp: " << entry.path().string() << " or its English source is not valid JSON\n";
+        return 1;
+      }
+      nlohmann::ordered_json hashes = nlohmann::ordered_json::object();
+      for (const auto& [key, value] : translated.items()) {
+        if (key.starts_with("@") || !english.contains(key) || !english[key].is_string()) continue;
+        hashes[key] = content_hash(english[key].get<std::string>());
+      }
+      nlohmann::ordered_json stamped = nlohmann::ordered_json::object();
+      for (const auto& [key, value] : translated.items()) {
+        if (key == "@@x-source-hashes") continue;
+        stamped[key] = value;
+        if (key == "@@locale") stamped["@@x-source-hashes"] = hashes;
+      }
+      std::ofstream(entry.path(), std::ios::binary | std::ios::trunc) << stamped.dump(2) << "\n";
+      ++files;
+    }
+  }
+  out << "Stamped " << files << " translated catalogs in " << root.string() << ".\n";
+  return 0;
+}
+
 int graph(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   if (args.size() != 2) {
     err << "tandem graph: give one flow id or flow file, for example: tandem graph repair\n";
@@ -249,6 +304,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
   if (args[0] == "serve") return serve(args, out, err);
   if (args[0] == "lint") return lint(args, out, err);
   if (args[0] == "graph") return graph(args, out, err);
+  if (args[0] == "stamp") return stamp(args, out, err);
   err << "tandem: unknown command \"" << args[0] << "\"\n\n" << kUsage;
   return 2;
 }

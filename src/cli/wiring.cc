@@ -6,7 +6,12 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
+#include "app/session_service.h"
 #include "assets/embedded.h"
+#include "core/ids.h"
+#include "i18n/message_check.h"
 #include "engine/engine.h"
 #include "flow/json_positions.h"
 
@@ -113,30 +118,53 @@ std::vector<Diagnostic> check_sources(const Sources& sources) {
     catalog_files[locale + "/" + catalog_name(file.path)] = &file;
   }
 
-  // Placeholders must match English, key by key.
-  auto compare_catalog = [&](const std::string& name) {
+  // Every message: it parses, keeps its placeholders plain, gives each plural category the
+  // language needs; a translation uses English's arguments, of the same kinds, and was made from
+  // the English text as it is now (its source hash).
+  for (const SourceFile& file : sources.catalogs) {
+    std::string locale = fs::path(file.path).parent_path().filename().string();
+    std::string name = catalog_name(file.path);
+    const auto* messages = catalogs.messages(locale, name);
+    if (!messages) continue;
     const auto* english = catalogs.messages("en", name);
-    if (!english) return;
-    for (const std::string& locale : locales) {
-      if (locale == "en") continue;
-      const auto* translated = catalogs.messages(locale, name);
-      auto file = catalog_files.find(locale + "/" + name);
-      if (!translated || file == catalog_files.end()) continue;
-      JsonPositions positions(file->second->text);
-      for (const auto& [key, pattern] : *translated) {
-        auto source = english->find(key);
-        if (source == english->end()) continue;
-        auto want = Catalogs::argument_names(source->second);
-        auto have = Catalogs::argument_names(pattern);
-        if (want != have) {
-          TextPosition at = positions.at("/" + pointer_token(key));
-          out.push_back({file->second->path, at.line, at.column, "/" + pointer_token(key),
-                         "message \"" + key + "\" uses " + join_names(have) + " but English uses " + join_names(want)});
-        }
+    bool translated = locale != "en" && english && name != kFeelingsCatalog;
+    nlohmann::json doc = nlohmann::json::parse(file.text, nullptr, false);
+    nlohmann::json hashes = doc.is_object() ? doc.value("@@x-source-hashes", nlohmann::json::object()) : nlohmann::json::object();
+    JsonPositions positions(file.text);
+    auto report = [&](const std::string& key, const std::string& message) {
+      TextPosition at = positions.at("/" + pointer_token(key));
+      out.push_back({file.path, at.line, at.column, "/" + pointer_token(key), "message \"" + key + "\" " + message});
+    };
+    for (const auto& [key, pattern] : *messages) {
+      auto source = english ? english->find(key) : decltype(english->end()){};
+      bool has_source = translated && source != english->end();
+      for (const std::string& problem : check_message(locale, pattern, has_source ? source->second : ""))
+        report(key, "has a problem: " + problem);
+      if (!has_source) continue;
+      auto want = Catalogs::argument_names(source->second);
+      auto have = Catalogs::argument_names(pattern);
+      if (want != have) report(key, "uses " + join_names(have) + " but English uses " + join_names(want));
+      auto recorded = hashes.find(key);
+      if (recorded == hashes.end() || !recorded->is_string())
+        report(key, "has no source hash; once it is checked against the English, run `tandem stamp`");
+      else if (recorded->get<std::string>() != content_hash(source->second))
+        report(key, "is stale: the English changed after it was translated (\"" + source->second + "\")");
+    }
+    if (locale == "en" && doc.is_object()) {
+      // Declared placeholders are the translators' promise: they must be the ones used.
+      for (const auto& [key, pattern] : *messages) {
+        auto meta = doc.find("@" + key);
+        if (meta == doc.end() || !meta->is_object() || !meta->contains("placeholders")) continue;
+        std::set<std::string> declared;
+        for (const auto& [placeholder, info] : (*meta)["placeholders"].items()) declared.insert(placeholder);
+        auto used = Catalogs::argument_names(pattern);
+        std::set<std::string> missing;
+        for (const auto& u : used)
+          if (!declared.count(u)) missing.insert(u);
+        if (!missing.empty()) report(key, "uses " + join_names(missing) + " without declaring it in \"@" + key + "\"");
       }
     }
-  };
-  compare_catalog(kUiCatalog);
+  }
   if (const auto* ui = catalogs.messages("en", kUiCatalog)) {
     for (const std::string& locale : locales) {
       auto file = catalog_files.find(locale + "/" + kUiCatalog);
@@ -153,7 +181,6 @@ std::vector<Diagnostic> check_sources(const Sources& sources) {
     out.insert(out.end(), load.errors.begin(), load.errors.end());
     if (!load.flow) continue;
     const Flow& flow = *load.flow;
-    compare_catalog(flow.id);
     // Where each key is first used, so a missing message points at its step.
     std::map<std::string, const Step*> used_at;
     for (const Step& step : flow.steps) {

@@ -4,6 +4,11 @@
 
 namespace tandem {
 
+namespace {
+// Columns count characters, not bytes, so they match what an editor shows for any script.
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+}  // namespace
+
 std::string pointer_token(std::string_view key) {
   std::string out;
   for (char c : key) {
@@ -20,7 +25,7 @@ TextPosition JsonPositions::of_offset(std::string_view text, std::size_t offset)
     if (text[i] == '\n') {
       ++p.line;
       p.column = 1;
-    } else {
+    } else if (!is_continuation(text[i])) {
       ++p.column;
     }
   }
@@ -44,7 +49,7 @@ class Scanner {
     if (text_[pos_] == '\n') {
       ++line_;
       column_ = 1;
-    } else {
+    } else if (!is_continuation(text_[pos_])) {
       ++column_;
     }
     ++pos_;

@@ -10,7 +10,7 @@ namespace tandem {
 
 struct TextPosition {
   int line = 1;    // 1-based
-  int column = 1;  // 1-based, counted in bytes
+  int column = 1;  // 1-based, counted in characters (Unicode code points)
 };
 
 class JsonPositions {

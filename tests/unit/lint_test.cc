@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "core/ids.h"
 #include "test_support.h"
 
 using namespace tandem;
@@ -44,17 +45,21 @@ TEST_CASE("lint reports flow, catalog and translation problems word for word", "
   write(dir.path() + "/dialogs/broken.json", "{ \"format\": 1,\n  \"id\": \"broken\" \"x\" }\n");
   write(dir.path() + "/locales/en/hello.arb",
         R"({ "@@locale": "en", "title": "Hello", "description": "Says hello", "hi": "Hi {a}", "ask": "How are you?", "bye": "Bye" })");
+  // Stamped as translated from the English as it is (see the next test for what happens if not).
   write(dir.path() + "/locales/es/hello.arb",
-        "{ \"@@locale\": \"es\", \"title\": \"Hola\", \"description\": \"Saluda\",\n  \"hi\": \"Hola {b}\", \"bye\": \"Adiós\" }");
+        "{ \"@@locale\": \"es\", \"@@x-source-hashes\": { \"title\": \"" + content_hash("Hello") +
+            "\", \"description\": \"" + content_hash("Says hello") + "\", \"hi\": \"" + content_hash("Hi {a}") +
+            "\", \"bye\": \"" + content_hash("Bye") + "\" }, \"title\": \"Hola\", \"description\": \"Saluda\",\n" +
+            "  \"hi\": \"Hola {b}\", \"bye\": \"Adiós\" }");
   write(dir.path() + "/locales/en/ui.arb", R"({ "@@locale": "en", "ui.ok": "OK" })");
   write(dir.path() + "/locales/es/ui.arb", R"({ "@@locale": "es" })");
   std::ostringstream out, err;
   CHECK(run_command({"lint", dir.path() + "/dialogs"}, out, err) == 1);
   const std::string d = dir.path();
   CHECK(out.str() ==
+        d + "/locales/es/hello.arb:2:9: message \"hi\" uses {b} but English uses {a} [/hi]\n" +
         d + "/locales/es/ui.arb:1:1: locale \"es\" has no message \"ui.ok\"\n" +
         d + "/dialogs/broken.json:2:20: invalid JSON: syntax error while parsing object - unexpected string literal; expected '}'\n" +
-        d + "/locales/es/hello.arb:2:9: message \"hi\" uses {b} but English uses {a} [/hi]\n" +
         d + "/dialogs/hello.json:5:5: step \"ask\": message \"ask\" is missing in locale \"es\" [/steps/1]\n");
   CHECK(err.str() == "4 problems found.\n");
 }
@@ -125,4 +130,59 @@ TEST_CASE("every shipped flow's graph renders with Graphviz, when it is installe
     CHECK(std::system(("dot -Tsvg " + dir.path() + "/g.dot -o " + dir.path() + "/g.svg 2>" + dir.path() + "/err").c_str()) == 0);
     CHECK(read_text(dir.path() + "/err").empty());
   }
+}
+
+TEST_CASE("lint checks every translation's plurals, argument kinds, apostrophes and source text", "[lint]") {
+  TempDir dir;
+  const std::string d = dir.path();
+  write(d + "/dialogs/count.json", R"({ "format": 1, "id": "count", "version": "1", "title": "t", "description": "d",
+  "steps": [ { "id": "end", "kind": "end", "to": "both", "message": "left" } ] })");
+  write(d + "/locales/en/count.arb", R"({ "@@locale": "en", "t": "Count", "d": "Counts",
+  "left": "{n, plural, one {# step} other {# steps}} left, {name}",
+  "@left": { "description": "x", "placeholders": { "n": { "type": "int" } } } })");
+  write(d + "/locales/en/ui.arb", R"({ "@@locale": "en" })");
+  auto hashes = [](std::initializer_list<std::pair<const char*, const char*>> pairs) {
+    std::string out = "\"@@x-source-hashes\": {";
+    for (auto [key, english] : pairs) out += std::string(out.back() == '{' ? "" : ", ") + "\"" + key + "\": \"" + content_hash(english) + "\"";
+    return out + "}, ";
+  };
+  // Russian needs one, few, many and other; this one has only one and other.
+  write(d + "/locales/ru/count.arb", "{ \"@@locale\": \"ru\", " +
+                                          hashes({{"t", "Count"}, {"d", "Counts"}, {"left", "{n, plural, one {# step} other {# steps}} left, {name}"}}) +
+                                          R"("t": "Счёт", "d": "Считает", "left": "{n, plural, one {# шаг} other {# шагов}}, {name}" })");
+  write(d + "/locales/ru/ui.arb", R"({ "@@locale": "ru" })");
+  // Japanese has only other; this one adds "one", turns {n} into plain text and quotes {name}.
+  write(d + "/locales/ja/count.arb", "{ \"@@locale\": \"ja\", " + hashes({{"t", "Count"}, {"d", "Counts"}}) +
+                                          R"json("t": "カウント", "d": "Counts (stale)", "left": "残り{n}歩、'{name}'" })json");
+  write(d + "/locales/ja/ui.arb", R"({ "@@locale": "ja" })");
+  // The English description changed after this one was stamped.
+  std::string ja = read_text(d + "/locales/ja/count.arb");
+  ja.replace(ja.find(content_hash("Counts")), 16, content_hash("Counted things"));
+  write(d + "/locales/ja/count.arb", ja);
+  std::ostringstream out, err;
+  CHECK(run_command({"lint", d + "/dialogs"}, out, err) == 1);
+  CHECK(out.str() ==
+        d + "/locales/en/count.arb:2:11: message \"left\" uses {name} without declaring it in \"@left\" [/left]\n" +
+        d + "/locales/ja/count.arb:1:112: message \"d\" is stale: the English changed after it was translated (\"Counts\") [/d]\n" +
+        d + "/locales/ja/count.arb:1:138: message \"left\" has a problem: an ASCII apostrophe before \"{\" turns what follows into plain text; write ’ instead [/left]\n" +
+        d + "/locales/ja/count.arb:1:138: message \"left\" has a problem: {n} is plural in English but simple here [/left]\n" +
+        d + "/locales/ja/count.arb:1:138: message \"left\" uses {n} but English uses {n}, {name} [/left]\n" +
+        d + "/locales/ja/count.arb:1:138: message \"left\" has no source hash; once it is checked against the English, run `tandem stamp` [/left]\n" +
+        d + "/locales/ru/count.arb:1:159: message \"left\" has a problem: the plural of {n} needs \"few\" and \"many\" in ru [/left]\n");
+}
+
+TEST_CASE("stamp records the English each translation was made from, keeping the file's order", "[lint]") {
+  TempDir dir;
+  const std::string d = dir.path();
+  write(d + "/locales/en/x.arb", R"({ "@@locale": "en", "b": "Bee", "a": "Ay" })");
+  write(d + "/locales/fr/x.arb", R"({ "@@locale": "fr", "b": "Abeille", "a": "A", "extra": "not in English" })");
+  std::ostringstream out, err;
+  REQUIRE(run_command({"stamp", d + "/locales"}, out, err) == 0);
+  CHECK(out.str() == "Stamped 1 translated catalogs in " + d + "/locales.\n");
+  CHECK(read_text(d + "/locales/fr/x.arb") ==
+        "{\n  \"@@locale\": \"fr\",\n  \"@@x-source-hashes\": {\n    \"b\": \"" + content_hash("Bee") + "\",\n    \"a\": \"" +
+            content_hash("Ay") + "\"\n  },\n  \"b\": \"Abeille\",\n  \"a\": \"A\",\n  \"extra\": \"not in English\"\n}\n");
+  std::ostringstream none_out, none_err;
+  CHECK(run_command({"stamp", d + "/nowhere"}, none_out, none_err) == 2);
+  CHECK(none_err.str() == "tandem stamp: " + d + "/nowhere has no en/ directory with the English catalogs\n");
 }
