@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <regex>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -40,25 +39,64 @@ const std::vector<std::string> kReflectPrompts = {"mirror", "check", "got_it", "
                                                   "clarify", "again", "enough"};
 const std::set<std::string> kRoleArgs = {"a", "b", "speaker", "listener"};
 
+// Name checks are plain loops: std::regex recurses once per character and overflows the stack
+// on long input (found by fuzzing: a 50,000-character id).
+bool lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// [a-z][a-z0-9_]*
 bool is_identifier(const std::string& s) {
-  static const std::regex pattern("[a-z][a-z0-9_]*");
-  return std::regex_match(s, pattern);
+  if (s.empty() || !(s[0] >= 'a' && s[0] <= 'z')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return lower_or_digit(c) || c == '_'; });
 }
 
+// [a-z0-9][a-z0-9_]*
 bool is_option_value(const std::string& s) {
-  static const std::regex pattern("[a-z0-9][a-z0-9_]*");
-  return std::regex_match(s, pattern);
+  if (s.empty() || !lower_or_digit(s[0])) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return lower_or_digit(c) || c == '_'; });
 }
 
+// [a-z0-9]+(-[a-z0-9]+)*
 bool is_flow_id(const std::string& s) {
-  static const std::regex pattern("[a-z0-9]+(-[a-z0-9]+)*");
-  return std::regex_match(s, pattern);
+  if (s.empty() || s.front() == '-' || s.back() == '-' || s.find("--") != std::string::npos) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return lower_or_digit(c) || c == '-'; });
 }
 
+// identifier(.identifier)*
 bool is_message_key(const std::string& s) {
-  static const std::regex pattern("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*");
-  return std::regex_match(s, pattern);
+  std::size_t start = 0;
+  while (true) {
+    std::size_t dot = s.find('.', start);
+    if (!is_identifier(s.substr(start, dot == std::string::npos ? std::string::npos : dot - start))) return false;
+    if (dot == std::string::npos) return true;
+    start = dot + 1;
+  }
 }
+
+// How deeply arrays and objects nest, counted without recursion (strings and comments skipped).
+int nesting_depth(std::string_view text) {
+  int depth = 0, deepest = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '"') {
+      for (++i; i < text.size() && text[i] != '"'; ++i)
+        if (text[i] == '\\') ++i;
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+      auto end = text.find("*/", i + 2);
+      i = end == std::string_view::npos ? text.size() : end + 1;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// Flows nest a few levels (steps, rules, conditions); anything deeper is refused before any
+// recursive walk could exhaust the stack.
+constexpr int kMaxNesting = 64;
 
 class Loader {
  public:
@@ -77,6 +115,15 @@ class Loader {
       auto colon = column == std::string::npos ? std::string::npos : what.find(": ", column);
       std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
       result.errors.push_back({path_, at.line, at.column, "", "invalid JSON: " + reason});
+      return result;
+    } catch (const json::exception&) {
+      // Anything else the parser refuses, such as a number beyond any range (1e999).
+      result.errors.push_back({path_, 1, 1, "", "invalid JSON: a number is out of range"});
+      return result;
+    }
+    if (nesting_depth(text_) > kMaxNesting) {
+      result.errors.push_back(
+          {path_, 1, 1, "", "the flow nests more than " + std::to_string(kMaxNesting) + " levels deep"});
       return result;
     }
     positions_ = std::make_unique<JsonPositions>(text_);
@@ -599,7 +646,7 @@ class Loader {
       out.op = Condition::Op::Not;
       out.children.push_back(read_condition(c["not"], pointer + "/not", prefix));
     } else if (c.size() == 2 && c.contains("var")) {
-      if (!c["var"].is_string()) {
+      if (!c["var"].is_string() || !is_identifier(c["var"].get<std::string>())) {
         error(pointer + "/var", prefix + "\"var\" must be the name of a captured value");
         return out;
       }

@@ -431,7 +431,7 @@ INVALID = [
     ("all with an empty list", flow(branch({"all": []}), END), '"all" needs a list of conditions'),
     ("not with a list", flow(branch({"not": [{"var": "swaps", "eq": 0}]}), END), "a condition must be a JSON object"),
     ("var that is not text", flow(branch({"var": 1, "eq": 0}), END), '"var" must be the name of a captured value'),
-    ("var with capitals", flow(branch({"var": "Swaps", "eq": 0}), END), 'unknown variable "Swaps"'),
+    ("var with capitals", flow(branch({"var": "Swaps", "eq": 0}), END), '"var" must be the name of a captured value'),
     ("goto that is not a step id", flow(step("route", "branch", rules=[{"if": {"var": "swaps", "eq": 0},
                                                                        "goto": "The End"}]), END),
      'unknown target "The End"'),

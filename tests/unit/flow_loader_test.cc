@@ -127,3 +127,20 @@ TEST_CASE("empty names and out-of-range numbers are refused, not silently read",
             "dialogs/test.json:5:76: step \"t\": \"seconds\" must be a whole number",
         });
 }
+
+// Found by fuzzing (tests/fuzz/): each of these crashed the loader or slipped through it.
+TEST_CASE("hostile flow files are refused cleanly, never crash the loader", "[flow]") {
+  CHECK(errors_of(R"({ "format": 1e999 })") ==
+        std::vector<std::string>{"dialogs/test.json:1:1: invalid JSON: a number is out of range"});
+  std::string deep(50000, '[');
+  deep += std::string(50000, ']');
+  CHECK(errors_of(deep) == std::vector<std::string>{"dialogs/test.json:1:1: the flow nests more than 64 levels deep"});
+  std::string long_id = R"({ "format": 1, "id": ")" + std::string(50000, 'a') + R"(-", "version": "1", "title": "t",
+    "description": "d", "steps": [ { "id": "end", "kind": "end", "to": "both", "message": "m" } ] })";
+  CHECK(errors_of(long_id) ==
+        std::vector<std::string>{"dialogs/test.json:1:22: flow id \"" + std::string(50000, 'a') +
+                                 "-\" must use lowercase letters, digits and single hyphens"});
+  CHECK(errors_of(flow_with(R"(    { "id": "check", "kind": "branch", "rules": [ { "if": { "var": "", "has": "walk" }, "goto": "end" } ] },
+    { "id": "end", "kind": "end", "to": "both", "message": "m" })")) ==
+        std::vector<std::string>{"dialogs/test.json:4:68: step \"check\": rule 1: \"var\" must be the name of a captured value"});
+}
