@@ -262,19 +262,20 @@ Result<json> SessionService::mutate(const std::string& id, const Mutation& mutat
   return render_view(s, mutation.partner, s.state.info(mutation.partner).locale, catalogs_);
 }
 
-Result<json> SessionService::transcript(const std::string& id, const std::string& locale, std::optional<Partner> viewer) {
+Result<json> SessionService::transcript(const std::string& id, const std::string& locale, std::optional<Partner> viewer,
+                                        const std::string& time_zone) {
   auto session = live(id);
   if (!session) return session.error();
   std::lock_guard lock((*session)->mutex);
-  return render_transcript(**session, locale, viewer, catalogs_);
+  return render_transcript(**session, Reader{locale, time_zone, clock_.now_ms()}, viewer, catalogs_);
 }
 
 Result<std::string> SessionService::transcript_markdown(const std::string& id, const std::string& locale,
-                                                        std::optional<Partner> viewer) {
+                                                        std::optional<Partner> viewer, const std::string& time_zone) {
   auto session = live(id);
   if (!session) return session.error();
   std::lock_guard lock((*session)->mutex);
-  return render_markdown(**session, locale, viewer, catalogs_);
+  return render_markdown(**session, Reader{locale, time_zone, clock_.now_ms()}, viewer, catalogs_);
 }
 
 Result<json> SessionService::agreement(const std::string& locale) {

@@ -74,8 +74,11 @@ class SessionService {
   Result<nlohmann::json> mutate(const std::string& id, const Mutation& mutation);
   // The transcript for a reader: `viewer` sees their own private answers; without a viewer no
   // private answer is included.
-  Result<nlohmann::json> transcript(const std::string& id, const std::string& locale, std::optional<Partner> viewer);
-  Result<std::string> transcript_markdown(const std::string& id, const std::string& locale, std::optional<Partner> viewer);
+  // `time_zone` (IANA, e.g. "Europe/Madrid") is the reader's; empty means the machine's.
+  Result<nlohmann::json> transcript(const std::string& id, const std::string& locale, std::optional<Partner> viewer,
+                                    const std::string& time_zone = "");
+  Result<std::string> transcript_markdown(const std::string& id, const std::string& locale, std::optional<Partner> viewer,
+                                          const std::string& time_zone = "");
   // The couple's agreement: the current fields and every earlier version.
   Result<nlohmann::json> agreement(const std::string& locale);
 

@@ -31,14 +31,15 @@ std::string escape_markdown(const std::string& text) {
 
 }  // namespace
 
-std::string render_markdown(const LiveSession& session, const std::string& locale, std::optional<Partner> viewer,
+std::string render_markdown(const LiveSession& session, const Reader& reader, std::optional<Partner> viewer,
                             const Catalogs& catalogs) {
+  const std::string& locale = reader.locale;
   const SessionState& s = session.state;
   const Flow& flow = *session.flows.root;
   std::ostringstream md;
   md << "# " << catalogs.render(locale, flow.id, flow.title, {}) << "\n\n";
   md << escape_markdown(s.info(Partner::A).name) << " · " << escape_markdown(s.info(Partner::B).name) << " — "
-     << format_date_time(session.record.created_ms, locale) << "\n\n";
+     << format_date_time(session.record.created_ms, locale, reader.time_zone) << "\n\n";
   for (const Entry& e : session.entries) {
     if (!shown_to(e, viewer)) continue;
     std::string text = entry_text(e, locale, catalogs);

@@ -2,6 +2,8 @@
 
 #include "core/ids.h"
 #include "engine/value_json.h"
+#include "i18n/formats.h"
+#include "i18n/text.h"
 #include "i18n/locales.h"
 
 namespace tandem {
@@ -29,9 +31,12 @@ json pacing_json(const Pacing& p) {
 json feelings_json(const std::string& locale, const Catalogs& catalogs) {
   json options = json::array();
   for (const std::string& candidate : Catalogs::locale_chain(locale)) {
-    const auto* words = catalogs.messages(candidate, kFeelingsCatalog);
-    if (!words) continue;
-    for (const auto& [key, word] : *words) options.push_back({{"value", word}, {"label", word}});
+    const auto* keys = catalogs.keys_in_order(candidate, kFeelingsCatalog);
+    if (!keys) continue;
+    for (const auto& key : *keys) {
+      const std::string& word = *catalogs.pattern(candidate, kFeelingsCatalog, key);
+      options.push_back({{"value", word}, {"label", word}});
+    }
     break;
   }
   return options;
@@ -121,6 +126,7 @@ json render_view(const LiveSession& session, Partner viewer, const std::string& 
     if (e.kind == EntryKind::Event) item["event"] = e.event;
     if (e.only) item["private"] = true;
     if (e.kind == EntryKind::Input) item["typed"] = typed(e);
+    if (typed(e)) item["text_dir"] = text_direction(std::get<std::string>(*e.value));
     thread.push_back(std::move(item));
   }
   json awaited = json::array();
@@ -160,8 +166,9 @@ json render_view(const LiveSession& session, Partner viewer, const std::string& 
   };
 }
 
-json render_transcript(const LiveSession& session, const std::string& locale, std::optional<Partner> viewer,
+json render_transcript(const LiveSession& session, const Reader& reader, std::optional<Partner> viewer,
                        const Catalogs& catalogs) {
+  const std::string& locale = reader.locale;
   const SessionState& s = session.state;
   const Flow& flow = *session.flows.root;
   json turns = json::array();
@@ -190,6 +197,8 @@ json render_transcript(const LiveSession& session, const std::string& locale, st
       {"locale", locale},
       {"partners", partners_json(s)},
       {"started_at", iso8601_utc(session.record.created_ms)},
+      {"started", format_date_time(session.record.created_ms, locale, reader.time_zone)},
+      {"started_ago", format_relative(session.record.created_ms, reader.now_ms, locale)},
       {"turns", turns},
   };
 }

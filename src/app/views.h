@@ -14,9 +14,16 @@ namespace tandem {
 
 nlohmann::json render_view(const LiveSession& session, Partner viewer, const std::string& locale,
                            const Catalogs& catalogs);
-nlohmann::json render_transcript(const LiveSession& session, const std::string& locale, std::optional<Partner> viewer,
+// Who reads a transcript: their language, their time zone (IANA; empty: the machine's) and now.
+struct Reader {
+  std::string locale;
+  std::string time_zone;
+  std::int64_t now_ms = 0;
+};
+
+nlohmann::json render_transcript(const LiveSession& session, const Reader& reader, std::optional<Partner> viewer,
                                  const Catalogs& catalogs);
-std::string render_markdown(const LiveSession& session, const std::string& locale, std::optional<Partner> viewer,
+std::string render_markdown(const LiveSession& session, const Reader& reader, std::optional<Partner> viewer,
                             const Catalogs& catalogs);
 
 // The text of one entry for a reader of `locale`: guide and event lines are rendered from their

@@ -35,6 +35,7 @@ A private, local guide for structured conversations between two partners.
 
 Commands:
   serve [--port N] [--data DIR] [--host 127.0.0.1] [--dialogs DIR] [--locales DIR]
+        [--pseudo-locales]
         Start Tandem and print the address to open in a browser.
           --port N       port to listen on (default 4747; 0 picks a free one)
           --data DIR     where conversations are kept (default: $XDG_DATA_HOME/tandem,
@@ -42,15 +43,18 @@ Commands:
           --host ADDR    loopback address to bind (127.0.0.1, ::1 or localhost)
           --dialogs DIR  use the flows in DIR instead of the built-in ones
           --locales DIR  use the catalogs in DIR instead of the built-in ones
+          --pseudo-locales  also offer en-XA (accented, longer) and ar-XB (right to
+                         left), made from English, for testing layouts
   lint [PATH...] [--locales DIR] [--format text|json]
         Check flow files (or directories of them) and their catalogs; print every
         problem as file:line:column and exit 1 if there is any. Without PATH, checks
         the built-in flows. --format json prints an array of {file, line, column,
         pointer, message} for editors and CI.
-  stamp [LOCALES_DIR]
+  stamp [LOCALES_DIR | LOCALES_DIR/LOCALE]
         After checking translations against the English, record in each translated
         catalog the English text each message was made from (as "@@x-source-hashes"),
-        so lint can say when the English changes later. Default: ./locales
+        so lint can say when the English changes later. Give one locale's directory
+        (locales/es) to stamp only that language. Default: ./locales
   graph FLOW
         Print a flow as a Graphviz DOT graph (FLOW is a built-in flow's id or a path
         to a flow file); for example: tandem graph repair | dot -Tsvg > repair.svg
@@ -95,7 +99,13 @@ std::string default_data_dir() {
 }
 
 int serve(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto options = parse_options(args, {"--port", "--data", "--host", "--dialogs", "--locales"}, err);
+  std::vector<std::string> rest;
+  bool pseudo_locales = false;
+  for (const std::string& a : args) {
+    if (a == "--pseudo-locales") pseudo_locales = true;
+    else rest.push_back(a);
+  }
+  auto options = parse_options(rest, {"--port", "--data", "--host", "--dialogs", "--locales"}, err);
   if (!options) return 2;
   HttpOptions http;
   if (auto it = options->values.find("--port"); it != options->values.end()) {
@@ -122,7 +132,7 @@ int serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     err << "tandem serve: " << ok.error().message << "\n";
     return 1;
   }
-  auto resources = load_resources(sources);
+  auto resources = load_resources(sources, pseudo_locales);
   if (!resources) {
     err << "tandem serve: the flows or catalogs have problems; run `tandem lint` for details:\n"
         << resources.error().message;
@@ -133,6 +143,7 @@ int serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     err << "tandem serve: " << store.error().message << "\n";
     return 1;
   }
+  warm_up(**resources);
   LocaleNegotiator locales((*resources)->locales);
   SystemClock clock;
   SessionService service((*resources)->flows, (*resources)->catalogs, locales, **store, clock);
@@ -178,6 +189,10 @@ int lint(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   }
   Sources sources = embedded_sources();
   std::string locales_dir = options->values["--locales"];
+  // In a checkout (dialogs/ and locales/ here), lint what is on disk, not what was built in.
+  if (options->positional.empty() && locales_dir.empty() && fs::is_directory("dialogs") && fs::is_directory("locales")) {
+    options->positional.push_back("dialogs");
+  }
   if (!options->positional.empty()) {
     sources.flows.clear();
     for (const std::string& path : options->positional) {
@@ -220,6 +235,11 @@ int stamp(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     return 2;
   }
   fs::path root = args.size() == 2 ? fs::path(args[1]) : fs::path("locales");
+  std::string only;  // one locale, when a locale's own directory was given
+  if (!fs::is_directory(root / "en") && fs::is_directory(root.lexically_normal().parent_path() / "en")) {
+    only = root.lexically_normal().filename().string();
+    root = root.lexically_normal().parent_path();
+  }
   if (!fs::is_directory(root / "en")) {
     err << "tandem stamp: " << root.string() << " has no en/ directory with the English catalogs\n";
     return 2;
@@ -233,9 +253,11 @@ int stamp(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   int files = 0;
   for (const auto& dir : fs::directory_iterator(root)) {
     if (!dir.is_directory() || dir.path().filename() == "en") continue;
+    if (!only.empty() && dir.path().filename() != only) continue;
     for (const auto& entry : fs::directory_iterator(dir.path())) {
       fs::path english_path = root / "en" / entry.path().filename();
-      if (entry.path().extension() != ".arb" || !fs::exists(english_path)) continue;
+      // Feelings vocabularies are written per language, not translated: nothing to stamp.
+      if (entry.path().extension() != ".arb" || !fs::exists(english_path) || entry.path().stem() == "feelings") continue;
       auto english = read_json(english_path);
       auto translated = read_json(entry.path());
       if (english.is_discarded() || translated.is_discarded() || !translated.is_object()) {
@@ -257,7 +279,7 @@ int stamp(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       ++files;
     }
   }
-  out << "Stamped " << files << " translated catalogs in " << root.string() << ".\n";
+  out << "Stamped " << files << " translated catalogs in " << (only.empty() ? root : root / only).string() << ".\n";
   return 0;
 }
 

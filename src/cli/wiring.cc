@@ -104,8 +104,11 @@ std::vector<Diagnostic> check_sources(const Sources& sources) {
   Catalogs catalogs;
   std::map<std::string, const SourceFile*> catalog_files;  // "locale/name" → file
   std::set<std::string> locales;
+  // File-level problems (not JSON, no @@locale) are reported here; a message that does not parse
+  // is reported at its own key below, and the rest of its file still loads.
   for (const SourceFile& file : sources.catalogs) {
-    if (auto ok = catalogs.add_arb(file.text, catalog_name(file.path), file.path); !ok) {
+    std::string directory_locale = fs::path(file.path).parent_path().filename().string();
+    if (auto ok = catalogs.add_arb(file.text, catalog_name(file.path), file.path, directory_locale); !ok) {
       std::string message = ok.error().message;
       if (message.starts_with(file.path + ": ")) message = message.substr(file.path.size() + 2);
       out.push_back({file.path, 1, 1, "", message});
@@ -124,35 +127,63 @@ std::vector<Diagnostic> check_sources(const Sources& sources) {
   for (const SourceFile& file : sources.catalogs) {
     std::string locale = fs::path(file.path).parent_path().filename().string();
     std::string name = catalog_name(file.path);
-    const auto* messages = catalogs.messages(locale, name);
-    if (!messages) continue;
+    nlohmann::json doc = nlohmann::json::parse(file.text, nullptr, false);
+    if (!doc.is_object()) continue;  // reported above, when the catalog was added
     const auto* english = catalogs.messages("en", name);
     bool translated = locale != "en" && english && name != kFeelingsCatalog;
-    nlohmann::json doc = nlohmann::json::parse(file.text, nullptr, false);
-    nlohmann::json hashes = doc.is_object() ? doc.value("@@x-source-hashes", nlohmann::json::object()) : nlohmann::json::object();
+    nlohmann::json hashes = doc.value("@@x-source-hashes", nlohmann::json::object());
+    nlohmann::json english_doc = nlohmann::json::object();
+    if (auto en_file = catalog_files.find("en/" + name); en_file != catalog_files.end())
+      english_doc = nlohmann::json::parse(en_file->second->text, nullptr, false);
     JsonPositions positions(file.text);
     auto report = [&](const std::string& key, const std::string& message) {
       TextPosition at = positions.at("/" + pointer_token(key));
       out.push_back({file.path, at.line, at.column, "/" + pointer_token(key), "message \"" + key + "\" " + message});
     };
-    for (const auto& [key, pattern] : *messages) {
+    if (doc.value("@@locale", "") != locale) {
+      TextPosition at = positions.at("/@@locale");
+      out.push_back({file.path, at.line, at.column, "/@@locale",
+                     "\"@@locale\" is \"" + doc.value("@@locale", "") + "\" but the file is in locales/" + locale + "/"});
+    }
+    for (const auto& [key, value] : doc.items()) {
+      if (key.starts_with("@") || !value.is_string()) continue;
+      const std::string& pattern = value.get_ref<const std::string&>();
       auto source = english ? english->find(key) : decltype(english->end()){};
       bool has_source = translated && source != english->end();
       for (const std::string& problem : check_message(locale, pattern, has_source ? source->second : ""))
-        report(key, "has a problem: " + problem);
+        report(key, problem.starts_with("is ") ? problem : "has a problem: " + problem);
+      if (locale == "en" && key.starts_with("ui.")) {
+        // The browser fills ui.* strings itself, so they can only hold plain {name} arguments.
+        for (const auto& [argument, use] : describe_arguments(pattern))
+          if (use.kind != "simple") report(key, "is shown by the browser, which only fills plain arguments; {" + argument + "} is " + use.kind);
+      }
+      if (translated && source == english->end()) {
+        report(key, "is not in the English catalog; remove it");
+        continue;
+      }
       if (!has_source) continue;
+      // A translation uses every argument English uses, and may use others the English declares
+      // for it (a name English leaves out may be natural in another language).
       auto want = Catalogs::argument_names(source->second);
       auto have = Catalogs::argument_names(pattern);
-      if (want != have) report(key, "uses " + join_names(have) + " but English uses " + join_names(want));
+      std::set<std::string> allowed = want;
+      nlohmann::json meta = english_doc.is_object() ? english_doc.value("@" + key, nlohmann::json::object()) : nlohmann::json::object();
+      if (meta.is_object() && meta.contains("placeholders") && meta["placeholders"].is_object())
+        for (const auto& [placeholder, info] : meta["placeholders"].items()) allowed.insert(placeholder);
+      bool covers = std::includes(have.begin(), have.end(), want.begin(), want.end());
+      bool within = std::includes(allowed.begin(), allowed.end(), have.begin(), have.end());
+      if (!covers || !within) report(key, "uses " + join_names(have) + " but English uses " + join_names(want));
       auto recorded = hashes.find(key);
       if (recorded == hashes.end() || !recorded->is_string())
         report(key, "has no source hash; once it is checked against the English, run `tandem stamp`");
       else if (recorded->get<std::string>() != content_hash(source->second))
         report(key, "is stale: the English changed after it was translated (\"" + source->second + "\")");
     }
-    if (locale == "en" && doc.is_object()) {
-      // Declared placeholders are the translators' promise: they must be the ones used.
-      for (const auto& [key, pattern] : *messages) {
+    if (locale == "en") {
+      // Declared placeholders are the translators' promise: English must declare what it uses.
+      for (const auto& [key, value] : doc.items()) {
+        if (key.starts_with("@") || !value.is_string()) continue;
+        const std::string& pattern = value.get_ref<const std::string&>();
         auto meta = doc.find("@" + key);
         if (meta == doc.end() || !meta->is_object() || !meta->contains("placeholders")) continue;
         std::set<std::string> declared;
@@ -202,13 +233,22 @@ std::vector<Diagnostic> check_sources(const Sources& sources) {
   return out;
 }
 
-Result<std::unique_ptr<Resources>> load_resources(const Sources& sources) {
+void warm_up(const Resources& resources) {
+  for (const std::string& locale : resources.locales) {
+    resources.catalogs.render(locale, kUiCatalog, "ui.locale_name", {});
+    resources.catalogs.render(locale, kUiCatalog, "error.text-too-long", {{"max", std::int64_t{2000}}});
+    resources.catalogs.render_list(locale, kUiCatalog, {"answer.yes", "answer.maybe"});
+  }
+}
+
+Result<std::unique_ptr<Resources>> load_resources(const Sources& sources, bool pseudo_locales) {
   auto resources = std::make_unique<Resources>();
   std::string problems;
   for (const SourceFile& file : sources.catalogs) {
     if (auto ok = resources->catalogs.add_arb(file.text, catalog_name(file.path), file.path); !ok)
       problems += ok.error().message + "\n";
   }
+  for (const std::string& problem : resources->catalogs.problems()) problems += problem + "\n";
   for (const SourceFile& file : sources.flows) {
     FlowLoad load = load_flow(file.text, file.path);
     for (const auto& d : load.errors) problems += d.to_string() + "\n";
@@ -218,6 +258,7 @@ Result<std::unique_ptr<Resources>> load_resources(const Sources& sources) {
     resources->flows.add(load.flow);
   }
   if (!problems.empty()) return make_error("internal", problems);
+  if (pseudo_locales) resources->catalogs.add_pseudo_locales();
   for (const std::string& locale : resources->catalogs.locales()) {
     if (resources->catalogs.messages(locale, kUiCatalog)) resources->locales.push_back(locale);
   }

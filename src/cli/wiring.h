@@ -47,6 +47,11 @@ struct Resources {
 std::vector<Diagnostic> check_sources(const Sources& sources);
 
 // Loads everything; fails only when a flow cannot run (its errors, or keys missing in English).
-Result<std::unique_ptr<Resources>> load_resources(const Sources& sources);
+// With `pseudo_locales`, en-XA and ar-XB are offered too (for testing layouts).
+Result<std::unique_ptr<Resources>> load_resources(const Sources& sources, bool pseudo_locales = false);
+
+// Loads the ICU data every locale needs (plural rules, number and list formats) once, at start-up,
+// so the first couple to use a language does not wait for it.
+void warm_up(const Resources& resources);
 
 }  // namespace tandem

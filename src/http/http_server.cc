@@ -6,6 +6,7 @@
 
 #include "engine/value_json.h"
 #include "http/guard.h"
+#include "i18n/formats.h"
 #include "i18n/text.h"
 
 namespace tandem {
@@ -135,14 +136,18 @@ struct HttpServer::Impl {
     server.Get(R"(/api/sessions/([^/]+)/transcript)", [this](const httplib::Request& req, httplib::Response& res) {
       const std::string id = req.matches[1];
       std::string locale = transcript_locale(req, id);
-      auto transcript = service.transcript(id, locale, parse_partner(req.get_param_value("partner")));
+      auto tz = time_zone_of(req);
+      if (!tz) return send_problem(res, tz.error(), locale);
+      auto transcript = service.transcript(id, locale, parse_partner(req.get_param_value("partner")), *tz);
       if (!transcript) return send_problem(res, transcript.error(), locale);
       send_json(res, 200, *transcript);
     });
     server.Get(R"(/api/sessions/([^/]+)/transcript\.md)", [this](const httplib::Request& req, httplib::Response& res) {
       const std::string id = req.matches[1];
       std::string locale = transcript_locale(req, id);
-      auto markdown = service.transcript_markdown(id, locale, parse_partner(req.get_param_value("partner")));
+      auto tz = time_zone_of(req);
+      if (!tz) return send_problem(res, tz.error(), locale);
+      auto markdown = service.transcript_markdown(id, locale, parse_partner(req.get_param_value("partner")), *tz);
       if (!markdown) return send_problem(res, markdown.error(), locale);
       res.status = 200;
       res.set_header("Content-Disposition", "attachment; filename=\"tandem-" + id.substr(0, 8) + ".md\"");
@@ -163,6 +168,14 @@ struct HttpServer::Impl {
       res.status = 200;
       res.set_content(std::string(it->second), mime_type(path).c_str());
     });
+  }
+
+  // The reader's IANA time zone from ?tz=, checked; empty means the machine's own.
+  static Result<std::string> time_zone_of(const httplib::Request& req) {
+    if (!req.has_param("tz")) return std::string();
+    std::string tz = req.get_param_value("tz");
+    if (!is_time_zone(tz)) return make_error("invalid-field", "unknown time zone", {{"field", "tz"}});
+    return tz;
   }
 
   std::string transcript_locale(const httplib::Request& req, const std::string& id) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,13 +18,18 @@ class LocaleNegotiator {
   LocaleNegotiator(const LocaleNegotiator&) = delete;
   LocaleNegotiator& operator=(const LocaleNegotiator&) = delete;
 
-  // Best supported locale for an Accept-Language header ("es-MX,es;q=0.9,en;q=0.5"); the default
-  // for an empty, "*" or unreadable header.
+  // Best supported locale for an Accept-Language header ("es-MX,es;q=0.9,en;q=0.5"), taking the
+  // listed languages in order of preference; the default for an empty, "*" or unreadable header.
+  // A match must be the same language in the same script: pt-PT gets pt-BR, but uk never gets
+  // ru and zh-TW (Traditional) never gets zh-Hans (Simplified).
   std::string from_accept_language(std::string_view header) const;
   // Best supported locale for one tag ("es-AR" → "es"); the default when none is close.
   std::string from_tag(std::string_view tag) const;
 
   const std::vector<std::string>& supported() const { return supported_; }
+
+  // The supported locale for one tag, if there is one of the same language and script.
+  std::optional<std::string> match(std::string_view tag) const;
 
   // "rtl" for right-to-left scripts (ar, he, fa, ur…), else "ltr".
   static std::string direction(const std::string& tag);

@@ -85,6 +85,16 @@ std::set<std::string> plural_categories(const std::string& locale) {
 std::vector<std::string> check_message(const std::string& locale, const std::string& pattern,
                                        const std::string& english) {
   std::vector<std::string> problems;
+  {
+    UErrorCode status = U_ZERO_ERROR;
+    UParseError parse_error{};
+    icu::MessagePattern parsed(icu::UnicodeString::fromUTF8(pattern), &parse_error, status);
+    if (U_FAILURE(status)) {
+      problems.push_back(std::string("is not valid ICU MessageFormat (") + u_errorName(status) + ")");
+      return problems;
+    }
+  }
+  if (pattern.empty()) problems.push_back("is empty");
   // In ICU MessageFormat an ASCII apostrophe right before a brace starts quoted text, so
   // "l'{name}" shows a literal "{name}". A typographic ’ never does.
   for (std::size_t at = pattern.find('\''); at != std::string::npos; at = pattern.find('\'', at + 1)) {

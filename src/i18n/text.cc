@@ -3,6 +3,7 @@
 #include <memory>
 
 #include <unicode/brkiter.h>
+#include <unicode/ubidi.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
@@ -37,6 +38,15 @@ std::size_t count_graphemes(const icu::UnicodeString& text) {
 
 std::size_t grapheme_count(std::string_view text) {
   return count_graphemes(icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size())));
+}
+
+std::string text_direction(std::string_view text) {
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size()));
+  switch (ubidi_getBaseDirection(u.getBuffer(), u.length())) {
+    case UBIDI_RTL: return "rtl";
+    case UBIDI_LTR: return "ltr";
+    default: return "";
+  }
 }
 
 Result<std::string> clean_user_text(std::string_view raw, std::size_t max_graphemes) {

@@ -15,6 +15,11 @@ bool is_valid_utf8(std::string_view text);
 // Number of grapheme clusters; `text` must be valid UTF-8.
 std::size_t grapheme_count(std::string_view text);
 
+// The direction a piece of typed text reads in, from its first strong character (Unicode
+// bidi): "rtl" for Arabic or Hebrew, "ltr" for Latin, Cyrillic, CJK…, "" when it has none
+// (digits, emoji), so a page can lay out each answer correctly whatever the page's language.
+std::string text_direction(std::string_view text);
+
 // Validates, drops control characters other than tab and newline (CR LF → LF), NFC-normalizes and
 // trims. Errors: invalid-utf8, text-empty, text-too-long (args: max).
 Result<std::string> clean_user_text(std::string_view raw, std::size_t max_graphemes);

@@ -167,7 +167,7 @@ TEST_CASE("a scripted walk completes feel-prefer-try with one partner in Spanish
   }
   CHECK(typed_by_a >= 6);
   CHECK(turns[0]["text"] == "Welcome, Ana and Ben. In this conversation each of you will share a feeling, a wish and "
-                            "one small thing you'd like to try, while the other listens. You can pause or stop at any "
+                            "one small thing you’d like to try, while the other listens. You can pause or stop at any "
                             "moment, and both are always okay.");
 
   // The same transcript reads in Spanish for Ana.
@@ -181,7 +181,7 @@ TEST_CASE("a scripted walk completes feel-prefer-try with one partner in Spanish
   REQUIRE(md);
   CHECK(md->status == 200);
   CHECK(md->get_header_value("Content-Type") == "text/markdown; charset=utf-8");
-  CHECK(md->body.rfind("# I feel, I prefer, I'd like to try\n\nAna · Ben — ", 0) == 0);
+  CHECK(md->body.rfind("# I feel, I prefer, I’d like to try\n\nAna · Ben — ", 0) == 0);
   CHECK(md->body.find("**Ana:** mi respuesta en «feel» \\*con\\* \\<b\\>marcas\\</b\\>") != std::string::npos);
   CHECK(md->body.find("**Ben:** my answer at mirror") != std::string::npos);
   CHECK(md->body.find("<b>") == std::string::npos);
@@ -264,7 +264,7 @@ TEST_CASE("bad input gets a clear problem and stores nothing", "[http]") {
   CHECK(problem["code"] == "malformed-json");
   CHECK(problem["type"] == "urn:tandem:problem:malformed-json");
   CHECK(problem["status"] == 400);
-  CHECK(problem["detail"] == "That request couldn't be read because it isn't valid JSON.");
+  CHECK(problem["detail"] == "That request couldn’t be read because it isn’t valid JSON.");
 
   auto invalid_utf8 = server.post(input, "{\"partner\": \"a\", \"value\": \"\xc3\x28\"}");
   CHECK(invalid_utf8->status == 400);
@@ -324,4 +324,72 @@ TEST_CASE("pause, resume and stop work through the API for either partner", "[ht
   CHECK(view["thread"].back()["event"] == "stop");
   CHECK(view["thread"].back()["by"] == "a");
   CHECK(server.post_json(path("stop"), {{"partner", "b"}}, 409)["code"] == "ended");
+}
+
+TEST_CASE("one partner in Arabic and one in Japanese each read the session in their own language", "[http]") {
+  TestServer server;
+  json view = server.post_json("/api/sessions", new_session_body("ar-EG", "ja-JP"), 201);
+  const std::string id = view["id"];
+  CHECK(view["locale"] == "ar");
+  CHECK(view["dir"] == "rtl");
+  json japanese = server.get_json("/api/sessions/" + id + "?partner=b");
+  CHECK(japanese["locale"] == "ja");
+  CHECK(japanese["dir"] == "ltr");
+  // The same welcome, in each partner's language, with the other script's names isolated.
+  std::string ar = view["thread"][0]["text"], ja = japanese["thread"][0]["text"];
+  CHECK(ar != ja);
+  CHECK(ar.find("\u2068Ana\u2069") != std::string::npos);  // a Latin name inside Arabic text
+  CHECK(ja.find("Ana") != std::string::npos);
+  CHECK(ja.find("\u2068") == std::string::npos);           // no isolation needed in left-to-right Japanese
+  const std::string input = "/api/sessions/" + id + "/input";
+  server.post_json(input, {{"partner", "a"}, {"value", "yes"}});
+  server.post_json(input, {{"partner", "b"}, {"value", "yes"}});
+  json after = server.post_json(input, {{"partner", "a"}, {"value", "بالوحدة"}});
+  CHECK(after["thread"][after["thread"].size() - 2]["text"] == "بالوحدة");  // typed text, as typed
+  // Ben reads Ana's answer as she typed it, marked right to left, inside his Japanese page.
+  json ben = server.get_json("/api/sessions/" + id + "?partner=b");
+  bool found = false;
+  for (const json& entry : ben["thread"]) {
+    if (entry["kind"] == "input" && entry["text"] == "بالوحدة") {
+      found = true;
+      CHECK(entry["typed"] == true);
+      CHECK(entry["text_dir"] == "rtl");
+    }
+  }
+  CHECK(found);
+  // Transcripts: each in its reader's language; an unknown time zone is a clear error.
+  json ar_transcript = server.get_json("/api/sessions/" + id + "/transcript?partner=a&tz=Africa/Cairo");
+  json ja_transcript = server.get_json("/api/sessions/" + id + "/transcript?partner=b&tz=Asia/Tokyo");
+  CHECK(ar_transcript["locale"] == "ar");
+  CHECK(ja_transcript["locale"] == "ja");
+  CHECK(ar_transcript["turns"][0]["text"] == ar);
+  CHECK(ja_transcript["started"] != ar_transcript["started"]);
+  CHECK_FALSE(ja_transcript["started_ago"].get<std::string>().empty());
+  json bad_tz = server.get_json("/api/sessions/" + id + "/transcript?tz=Mars/Olympus", 400);
+  CHECK(bad_tz["code"] == "invalid-field");
+  CHECK(bad_tz["field"] == "tz");
+}
+
+TEST_CASE("a feelings picker lists the reader's own vocabulary in its written order", "[http]") {
+  TestServer server;
+  json body = new_session_body("es", "en");
+  body["flow"] = "repair";
+  json view = server.post_json("/api/sessions", body, 201);
+  const std::string id = view["id"];
+  const std::string input = "/api/sessions/" + id + "/input";
+  server.post_json(input, {{"partner", "a"}, {"value", 8}});
+  server.post_json(input, {{"partner", "b"}, {"value", 8}});
+  json ana = server.post_json(input, {{"partner", "a"}, {"value", "me"}});
+  REQUIRE(ana["input"]["type"] == "feeling");
+  const json& options = ana["input"]["options"];
+  auto spanish = nlohmann::ordered_json::parse(read_text(TANDEM_SOURCE_DIR "/locales/es/feelings.arb"));
+  std::vector<std::string> expected;
+  for (const auto& [key, word] : spanish.items())
+    if (!key.starts_with("@")) expected.push_back(word);
+  std::vector<std::string> shown;
+  for (const json& o : options) shown.push_back(o["value"]);
+  CHECK(shown == expected);
+  // A word outside Ana's vocabulary is refused, and nothing is stored.
+  CHECK(server.post_json(input, {{"partner", "a"}, {"value", "hurt"}}, 400)["code"] == "invalid-choice");
+  server.post_json(input, {{"partner", "a"}, {"value", shown.front()}});
 }

@@ -186,3 +186,49 @@ TEST_CASE("stamp records the English each translation was made from, keeping the
   CHECK(run_command({"stamp", d + "/nowhere"}, none_out, none_err) == 2);
   CHECK(none_err.str() == "tandem stamp: " + d + "/nowhere has no en/ directory with the English catalogs\n");
 }
+
+TEST_CASE("lint catches a wrong @@locale, leftovers, empty and broken messages, and browser plurals", "[lint]") {
+  TempDir dir;
+  const std::string d = dir.path();
+  write(d + "/dialogs/x.json", R"({ "format": 1, "id": "x", "version": "1", "title": "t", "description": "d",
+  "steps": [ { "id": "end", "kind": "end", "to": "both", "message": "bye", "args": ["a"] } ] })");
+  write(d + "/locales/en/x.arb", R"({ "@@locale": "en", "t": "T", "d": "D", "bye": "Bye",
+  "@bye": { "description": "x", "placeholders": { "a": { "type": "String" } } } })");
+  write(d + "/locales/en/ui.arb", R"({ "@@locale": "en", "ui.count": "{n, plural, one {# item} other {# items}}" })");
+  auto stamped = [](std::initializer_list<std::pair<const char*, const char*>> pairs) {
+    std::string out = "\"@@x-source-hashes\": {";
+    for (auto [key, english] : pairs) out += std::string(out.back() == '{' ? "" : ", ") + "\"" + key + "\": \"" + content_hash(english) + "\"";
+    return out + "}, ";
+  };
+  // "bye" may use {a}: English declares it for translators even though English does not need it.
+  write(d + "/locales/es/x.arb", "{ \"@@locale\": \"es\", " + stamped({{"t", "T"}, {"d", "D"}, {"bye", "Bye"}}) +
+                                     R"("t": "", "d": "D {oops", "bye": "Adiós, {a}", "gone": "ya no existe" })");
+  write(d + "/locales/es/ui.arb", R"({ "@@locale": "es-MX", "ui.count": "{n, plural, one {# cosa} many {# cosas} other {# cosas}}" })");
+  std::ostringstream out, err;
+  CHECK(run_command({"lint", d + "/dialogs"}, out, err) == 1);
+  CHECK(out.str() ==
+        d + "/locales/en/ui.arb:1:33: message \"ui.count\" is shown by the browser, which only fills plain arguments; {n} is plural [/ui.count]\n" +
+        d + "/locales/es/ui.arb:1:15: \"@@locale\" is \"es-MX\" but the file is in locales/es/ [/@@locale]\n" +
+        d + "/locales/es/ui.arb:1:36: message \"ui.count\" has no source hash; once it is checked against the English, run `tandem stamp` [/ui.count]\n" +
+        d + "/locales/es/x.arb:1:135: message \"d\" is not valid ICU MessageFormat (U_UNMATCHED_BRACES) [/d]\n" +
+        d + "/locales/es/x.arb:1:175: message \"gone\" is not in the English catalog; remove it [/gone]\n" +
+        d + "/locales/es/x.arb:1:126: message \"t\" is empty [/t]\n" +
+        // What an empty or broken translation means for a reader: English is shown instead.
+        d + "/dialogs/x.json:1:1: message \"t\" is missing in locale \"es\"\n" +
+        d + "/dialogs/x.json:1:1: message \"d\" is missing in locale \"es\"\n");
+}
+
+TEST_CASE("stamp can record one language only", "[lint]") {
+  TempDir dir;
+  const std::string d = dir.path();
+  write(d + "/locales/en/x.arb", R"({ "@@locale": "en", "a": "Ay" })");
+  write(d + "/locales/fr/x.arb", R"({ "@@locale": "fr", "a": "A" })");
+  write(d + "/locales/de/x.arb", R"({ "@@locale": "de", "a": "A" })");
+  write(d + "/locales/de/feelings.arb", R"({ "@@locale": "de", "feeling.ruhig": "ruhig" })");
+  std::ostringstream out, err;
+  REQUIRE(run_command({"stamp", d + "/locales/de"}, out, err) == 0);
+  CHECK(out.str() == "Stamped 1 translated catalogs in " + d + "/locales/de.\n");
+  CHECK(read_text(d + "/locales/de/x.arb").find("@@x-source-hashes") != std::string::npos);
+  CHECK(read_text(d + "/locales/fr/x.arb").find("@@x-source-hashes") == std::string::npos);
+  CHECK(read_text(d + "/locales/de/feelings.arb").find("@@x-source-hashes") == std::string::npos);
+}
