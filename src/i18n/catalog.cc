@@ -39,8 +39,14 @@ std::unique_ptr<icu::MessageFormat> compile(const std::string& pattern, const st
   return format;
 }
 
-// Compiled formatters of this thread, keyed by catalog generation, locale, name and key.
-using FormatterCache = std::unordered_map<std::string, std::unique_ptr<icu::MessageFormat>>;
+// What this thread knows about one message in one locale: its compiled formatter (null when the
+// locale lacks the message, so the miss is remembered too) and whether that locale reads right to
+// left. Keyed by catalog generation, locale, catalog name and key.
+struct CachedMessage {
+  std::unique_ptr<icu::MessageFormat> format;
+  bool rtl = false;
+};
+using FormatterCache = std::unordered_map<std::string, CachedMessage>;
 FormatterCache& thread_formatters() {
   thread_local FormatterCache cache;
   return cache;
@@ -49,12 +55,9 @@ FormatterCache& thread_formatters() {
 // A name or typed answer written in the other direction than the reader's language is wrapped in
 // FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE, so "Ana" inside Arabic (or Arabic inside
 // English) cannot reorder the sentence around it.
-icu::UnicodeString isolate(const icu::UnicodeString& text, const std::string& locale) {
+icu::UnicodeString isolate(const icu::UnicodeString& text, bool reader_rtl) {
   UBiDiDirection direction = ubidi_getBaseDirection(text.getBuffer(), text.length());
-  if (direction == UBIDI_NEUTRAL) return text;
-  UErrorCode status = U_ZERO_ERROR;
-  bool reader_rtl = icu::Locale::forLanguageTag(locale, status).isRightToLeft();
-  if ((direction == UBIDI_RTL) == reader_rtl) return text;
+  if (direction == UBIDI_NEUTRAL || (direction == UBIDI_RTL) == reader_rtl) return text;
   icu::UnicodeString out;
   out += static_cast<UChar>(0x2068);
   out += text;
@@ -123,7 +126,9 @@ std::vector<std::string> Catalogs::locales() const {
   return out;
 }
 
-std::vector<std::string> Catalogs::locale_chain(const std::string& locale) {
+std::vector<std::string> Catalogs::locale_chain(const std::string& locale) { return cached_chain(locale); }
+
+const std::vector<std::string>& Catalogs::cached_chain(const std::string& locale) {
   thread_local std::unordered_map<std::string, std::vector<std::string>> cache;
   if (auto hit = cache.find(locale); hit != cache.end()) return hit->second;
   std::vector<std::string> chain = {locale};
@@ -145,8 +150,7 @@ std::vector<std::string> Catalogs::locale_chain(const std::string& locale) {
     else if (!script.empty()) add(language + "-" + script);
   }
   add("en");
-  cache.emplace(locale, chain);
-  return chain;
+  return cache.emplace(locale, std::move(chain)).first->second;
 }
 
 namespace {
@@ -258,28 +262,37 @@ std::string Catalogs::render_list(const std::string& locale, const std::string& 
 
 std::string Catalogs::render(const std::string& locale, const std::string& name, const std::string& key,
                              const Args& args) const {
-  for (const std::string& candidate : locale_chain(locale)) {
-    const std::string* source = pattern(candidate, name, key);
-    if (!source) continue;
-    std::string cache_key = std::to_string(generation_) + "\x1f" + catalog_id(candidate, name) + "\x1f" + key;
-    auto& cache = thread_formatters();
+  auto& cache = thread_formatters();
+  thread_local std::string cache_key;
+  for (const std::string& candidate : cached_chain(locale)) {
+    cache_key.clear();
+    cache_key.append(std::to_string(generation_)).append("\x1f").append(candidate).append("/").append(name).append("\x1f").append(key);
     auto it = cache.find(cache_key);
-    if (it == cache.end()) it = cache.emplace(cache_key, compile(*source, candidate, nullptr)).first;
-    if (!it->second) continue;
+    if (it == cache.end()) {
+      CachedMessage entry;
+      if (const std::string* source = pattern(candidate, name, key)) {
+        entry.format = compile(*source, candidate, nullptr);
+        UErrorCode status = U_ZERO_ERROR;
+        entry.rtl = icu::Locale::forLanguageTag(candidate, status).isRightToLeft();
+      }
+      it = cache.emplace(cache_key, std::move(entry)).first;
+    }
+    if (!it->second.format) continue;
 
-    std::vector<icu::UnicodeString> names;
-    std::vector<icu::Formattable> values;
-    names.reserve(args.size());
-    values.reserve(args.size());
+    icu::UnicodeString names[16];
+    icu::Formattable values[16];
+    if (args.size() > 16) continue;  // no message takes that many arguments
+    int32_t count = 0;
     for (const auto& [arg, value] : args) {
-      names.push_back(icu::UnicodeString::fromUTF8(arg));
-      if (is_text(value)) values.emplace_back(isolate(icu::UnicodeString::fromUTF8(std::get<std::string>(value)), candidate));
-      else if (is_number(value)) values.emplace_back(static_cast<int64_t>(std::get<std::int64_t>(value)));
-      else values.emplace_back(icu::UnicodeString::fromUTF8(render_list(candidate, name, std::get<List>(value))));
+      names[count] = icu::UnicodeString::fromUTF8(arg);
+      if (is_text(value)) values[count] = isolate(icu::UnicodeString::fromUTF8(std::get<std::string>(value)), it->second.rtl);
+      else if (is_number(value)) values[count] = static_cast<int64_t>(std::get<std::int64_t>(value));
+      else values[count] = icu::UnicodeString::fromUTF8(render_list(candidate, name, std::get<List>(value)));
+      ++count;
     }
     icu::UnicodeString result;
     UErrorCode status = U_ZERO_ERROR;
-    it->second->format(names.data(), values.data(), static_cast<int32_t>(values.size()), result, status);
+    it->second.format->format(names, values, count, result, status);
     if (U_FAILURE(status)) continue;
     std::string out;
     result.toUTF8String(out);

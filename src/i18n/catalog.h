@@ -54,6 +54,8 @@ class Catalogs {
   // "en". pt-BR → pt → en; zh-TW → zh-Hant → en (never zh, which is Simplified); sr-Latn → en
   // (never sr, which is Cyrillic).
   static std::vector<std::string> locale_chain(const std::string& locale);
+  // The same, computed once per thread and locale.
+  static const std::vector<std::string>& cached_chain(const std::string& locale);
 
   // Adds the pseudo-locales made from the English catalogs, for testing layouts: en-XA (accented
   // and about 40% longer) and ar-XB (right to left). Only literal text changes; arguments,

@@ -35,6 +35,7 @@ constexpr std::size_t kReplayEvents = 1000;
 constexpr double kStepTargetUs = 5.0;
 constexpr double kStartupTargetMs = 100.0;
 constexpr double kReplayTargetMs = 2.0;
+constexpr double kRenderTargetUs = 2.0;
 
 double micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
@@ -298,6 +299,33 @@ std::size_t columns(const std::string& s) {
 }
 std::string pad(const std::string& s, std::size_t width) { return s + std::string(width - std::min(width, columns(s)), ' '); }
 
+// (d) Rendering a prompt with a plural and a select, warm (the formatter compiled and cached on
+// this thread), in languages with different plural rules.
+void bench_render(std::vector<Row>& rows) {
+  Catalogs catalogs;
+  auto add = [&](const char* locale, const char* pattern) {
+    std::string text = std::string("{ \"@@locale\": \"") + locale + "\", \"left\": \"" + pattern + "\" }";
+    if (auto ok = catalogs.add_arb(text, "bench", locale); !ok) die(ok.error().message);
+  };
+  add("en", "{who, select, a {{name}, you} other {{name}}} have {n, plural, one {# step} other {# steps}} left");
+  add("ru", "{who, select, a {{name}, у тебя} other {У {name}}} {n, plural, one {# шаг} few {# шага} many {# шагов} other {# шага}}");
+  add("ar", "{who, select, a {{name}، لديك} other {لدى {name}}} {n, plural, zero {لا خطوات} one {خطوة} two {خطوتان} few {# خطوات} many {# خطوة} other {# خطوة}}");
+  for (const char* locale : {"en", "ru", "ar"}) {
+    std::vector<double> samples;
+    for (int i = 0; i < 20000; ++i) {
+      Args args{{"who", i % 2 ? "a" : "b"}, {"name", "Ana"}, {"n", std::int64_t{i % 30}}};
+      auto t0 = Clock::now();
+      std::string text = catalogs.render(locale, "bench", "left", args);
+      auto t1 = Clock::now();
+      if (text.empty()) die("render returned nothing");
+      if (i >= 100) samples.push_back(micros(t1 - t0));  // the first renders compile and warm up
+    }
+    double med = median(samples);
+    rows.push_back({std::string("render plural+select, ") + locale + ", median", format(med, "µs"),
+                    "≤ " + format(kRenderTargetUs, "µs"), med <= kRenderTargetUs});
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -324,6 +352,7 @@ int main(int argc, char** argv) {
   auto resources = bench_startup(rows);
   bench_steps(*resources, walks, rows);
   bench_replay(*resources, rows);
+  bench_render(rows);
 
   std::size_t w0 = columns("measure"), w1 = columns("figure"), w2 = columns("target");
   for (const Row& r : rows) {
