@@ -335,10 +335,15 @@ export function transcriptItems(transcript, strings) {
       ? el('bdi', { text: transcript.partners?.[partner]?.name ?? '' })
       : document.createTextNode(strings.text('ui.transcript.guide'));
     const time = formatTime(turn.at, transcript.locale);
+    // An answer typed in another language than the transcript's (its turn carries its author's
+    // locale) takes its own direction, as in the thread: Arabic in a Japanese transcript runs
+    // right to left, with its full stop at its end.
+    const ownLanguage = turn.kind === 'input' && Boolean(turn.locale) && turn.locale !== transcript.locale;
     return el('li', { className: `turn-item kind-${turn.kind ?? 'guide'}${partner ? ` by-${partner}` : ''}` },
       el('p', { className: 'turn-meta' },
         el('span', { className: 'turn-who' }, who),
         time ? el('time', { dateTime: turn.at, className: 'turn-time', text: time }) : null),
-      el('p', { className: 'turn-text', lang: turn.locale || undefined, text: turn.text ?? '' }));
+      el('p', { className: 'turn-text', lang: turn.locale || undefined, dir: ownLanguage ? 'auto' : null,
+        text: turn.text ?? '' }));
   });
 }
