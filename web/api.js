@@ -1,5 +1,6 @@
 // The HTTP API of docs/api.md, and nothing else. Every call is same-origin; mutations are JSON
-// POSTs that carry the partner and the sequence number of the last view.
+// POSTs that carry the partner and the sequence number of the last view, the CSRF token and an
+// Idempotency-Key.
 
 /** An error answer (application/problem+json), or a network failure (code "offline"). */
 export class ApiError extends Error {
@@ -46,12 +47,36 @@ function getJson(path) {
   return send(path, { method: 'GET', headers: { Accept: 'application/json' } });
 }
 
-function postJson(path, body) {
-  return send(path, {
+// The per-launch anti-forgery token every change must carry (fetched once, with the cookie that
+// opening Tandem's printed address set).
+let csrfToken = null;
+async function csrf() {
+  if (csrfToken === null) csrfToken = (await getJson('/api/csrf')).csrf;
+  return csrfToken;
+}
+
+/**
+ * A change. Each call names itself with a fresh Idempotency-Key, so if the answer is lost and the
+ * same request is sent again, the server answers it without writing anything twice.
+ */
+async function postJson(path, body) {
+  const key = crypto.randomUUID();
+  const init = {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+      'X-Tandem-CSRF': await csrf(),
+      'Idempotency-Key': key,
+    },
     body: JSON.stringify(body),
-  });
+  };
+  try {
+    return await send(path, init);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code !== 'offline') throw error;
+    return send(path, init);  // once more with the same key: safe even if the first one was stored
+  }
 }
 
 const sessionPath = (id) => `/api/sessions/${encodeURIComponent(id)}`;

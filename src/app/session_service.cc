@@ -73,6 +73,11 @@ Result<FlowSet> SessionService::flow_set(const std::string& id) const {
 }
 
 Result<json> SessionService::create(const NewSession& request) {
+  if (!request.idempotency_key.empty()) {
+    auto earlier = store_.find_idempotent(request.idempotency_key);
+    if (!earlier) return earlier.error();
+    if (*earlier) return view((*earlier)->session_id, Partner::A, "");  // a retry: the same session
+  }
   auto flows = flow_set(request.flow);
   if (!flows) return flows.error();
   std::array<PartnerInfo, 2> partners;
@@ -107,7 +112,8 @@ Result<json> SessionService::create(const NewSession& request) {
   auto session = std::make_shared<LiveSession>();
   session->record = SessionRecord{new_session_id(), flows->root->id, flows->root->version, flows->root->hash, start.at_ms};
   session->flows = std::move(*flows);
-  StoredEvent first{1, std::string(to_string(EventKind::Start)), event_body_to_json(start).dump(), start.at_ms};
+  StoredEvent first{1, std::string(to_string(EventKind::Start)), event_body_to_json(start).dump(), start.at_ms,
+                    request.idempotency_key};
   if (auto ok = store_.create_session(session->record, pinned, first); !ok) return ok.error();
   session->state = std::move(outcome->state);
   session->entries = std::move(outcome->entries);
@@ -227,6 +233,16 @@ Result<json> SessionService::mutate(const std::string& id, const Mutation& mutat
   if (!found) return found.error();
   LiveSession& s = **found;
   std::lock_guard lock(s.mutex);
+  if (!mutation.idempotency_key.empty()) {
+    // A retry of a request that was already committed gets the same answer, and nothing is written.
+    auto earlier = store_.find_idempotent(mutation.idempotency_key);
+    if (!earlier) return earlier.error();
+    if (*earlier) {
+      if ((*earlier)->session_id != id)
+        return make_error("invalid-field", "idempotency key used for another session", {{"field", "Idempotency-Key"}});
+      return render_view(s, mutation.partner, s.state.info(mutation.partner).locale, catalogs_);
+    }
+  }
   if (mutation.seq && *mutation.seq != s.state.seq) {
     return make_error("seq-conflict", "the caller saw event " + std::to_string(*mutation.seq) + " but the session is at " +
                                           std::to_string(s.state.seq),
@@ -251,7 +267,8 @@ Result<json> SessionService::mutate(const std::string& id, const Mutation& mutat
     if (e.code == "seq-conflict") e.args["seq"] = static_cast<std::int64_t>(s.state.seq);
     return e;
   }
-  StoredEvent stored{outcome->state.seq, std::string(to_string(event.kind)), event_body_to_json(event).dump(), event.at_ms};
+  StoredEvent stored{outcome->state.seq, std::string(to_string(event.kind)), event_body_to_json(event).dump(), event.at_ms,
+                     mutation.idempotency_key};
   std::optional<std::string> agreement;
   if (outcome->agreement) agreement = args_to_json(*outcome->agreement).dump();
   if (auto ok = store_.append(id, stored, agreement); !ok) return ok.error();  // nothing changes unless committed

@@ -46,6 +46,7 @@ struct NewSession {
   std::string flow;
   std::array<PartnerInfo, 2> partners;  // names as typed, locales as asked (negotiated here)
   Args params;                          // the assignment's parameters; defaults fill the rest
+  std::string idempotency_key;          // a retry with the same key answers without starting another
 };
 
 enum class Command { Input, Pause, Resume, Stop };
@@ -55,6 +56,7 @@ struct Mutation {
   Partner partner = Partner::A;
   Value value;                          // Input
   std::optional<std::uint64_t> seq;     // the seq the caller last saw, if it sent one
+  std::string idempotency_key;          // a retry with the same key answers without writing again
 };
 
 class SessionService {

@@ -138,9 +138,16 @@ int serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
         << resources.error().message;
     return 1;
   }
-  auto store = open_sqlite_store((fs::path(data_dir) / "tandem.db").string());
+  std::string db_path = (fs::path(data_dir) / "tandem.db").string();
+  auto store = open_sqlite_store(db_path);
   if (!store) {
-    err << "tandem serve: " << store.error().message << "\n";
+    if (store.error().code == "storage-corrupt") {
+      err << "tandem serve: " << db_path << " is damaged or is not a Tandem database (" << store.error().message
+          << "). Nothing was written to it; it is kept as it is, so it can be recovered. To start afresh, move it "
+             "aside or choose another place with --data.\n";
+    } else {
+      err << "tandem serve: " << store.error().message << "\n";
+    }
     return 1;
   }
   warm_up(**resources);
@@ -161,8 +168,7 @@ int serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     err << "tandem serve: " << port.error().message << "\n";
     return 1;
   }
-  std::string shown_host = http.host.find(':') != std::string::npos ? "[" + http.host + "]" : http.host;
-  out << "Tandem is running. Open http://" << shown_host << ":" << *port << "/ in your browser.\n"
+  out << "Tandem is running. Open " << server.address() << " in your browser.\n"
       << "Conversations are kept in " << data_dir << "\n"
       << "Press Ctrl+C to stop." << std::endl;
 

@@ -34,6 +34,8 @@ const std::map<std::string, CodeInfo>& codes() {
       {"unsupported-encoding", {400, "Unsupported encoding"}},
       {"forbidden-host", {403, "Forbidden host"}},
       {"forbidden-origin", {403, "Forbidden origin"}},
+      {"forbidden-csrf", {403, "Forbidden: CSRF token"}},
+      {"not-signed-in", {401, "Not signed in"}},
       {"not-found", {404, "Not found"}},
       {"unknown-session", {404, "Unknown session"}},
       {"unknown-flow", {404, "Unknown flow"}},
@@ -64,6 +66,27 @@ std::vector<std::string> own_hosts(const std::string& host, int port) {
   return hosts;
 }
 
+std::string cookie_value(const std::string& header, const std::string& name) {
+  std::size_t start = 0;
+  while (start < header.size()) {
+    std::size_t end = header.find(';', start);
+    std::string part = header.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    part.erase(0, part.find_first_not_of(' '));
+    if (part.size() > name.size() && part.compare(0, name.size(), name) == 0 && part[name.size()] == '=')
+      return part.substr(name.size() + 1);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return "";
+}
+
+bool same_secret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size() || a.empty()) return false;
+  unsigned char difference = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) difference |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return difference == 0;
+}
+
 std::optional<Error> check_request(const httplib::Request& req, const GuardConfig& config) {
   // DNS rebinding: a page on another name that resolves to 127.0.0.1 must get nothing.
   std::string host = lower(req.get_header_value("Host"));
@@ -71,6 +94,10 @@ std::optional<Error> check_request(const httplib::Request& req, const GuardConfi
     return make_error("forbidden-host", "Host \"" + host + "\" is not served here");
   if (req.headers.size() > config.max_headers)
     return make_error("headers-too-large", std::to_string(req.headers.size()) + " headers");
+  // cpp-httplib 0.11.4 adds REMOTE_ADDR/REMOTE_PORT as headers; one sent by the client would
+  // shadow the real address, so a request that brings its own is refused.
+  for (const char* own : {"REMOTE_ADDR", "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT"})
+    if (req.headers.count(own) > 1) return make_error("invalid-field", std::string("client-sent ") + own, {{"field", own}});
   if (req.has_header("Transfer-Encoding") || req.has_header("Content-Encoding") || req.has_header("Range"))
     return make_error("unsupported-encoding", "Transfer-Encoding, Content-Encoding and Range are not accepted");
   if (req.has_header("Content-Length")) {
@@ -80,6 +107,9 @@ std::optional<Error> check_request(const httplib::Request& req, const GuardConfi
     if (!digits) return make_error("invalid-field", "bad Content-Length", {{"field", "Content-Length"}});
     if (std::stoull(length) > config.max_body) return make_error("payload-too-large", "body of " + length + " bytes");
   }
+  // Only the browser that opened the printed address holds the cookie.
+  if (!config.secret.empty() && !same_secret(cookie_value(req.get_header_value("Cookie"), kSessionCookie), config.secret))
+    return make_error("not-signed-in", "no session cookie");
   if (!is_mutation(req.method)) return std::nullopt;
 
   // Mutations: only from our own pages.
@@ -91,6 +121,8 @@ std::optional<Error> check_request(const httplib::Request& req, const GuardConfi
   if (!(type == "application/json" || type.starts_with("application/json;")))
     return make_error("unsupported-media-type", "Content-Type \"" + type + "\"");
   if (!req.has_header("Content-Length")) return make_error("length-required", "a mutation needs Content-Length");
+  if (!config.csrf.empty() && !same_secret(req.get_header_value(kCsrfHeader), config.csrf))
+    return make_error("forbidden-csrf", "missing or wrong CSRF token");
   return std::nullopt;
 }
 

@@ -21,7 +21,18 @@ struct GuardConfig {
   std::vector<std::string> hosts;    // accepted Host values, e.g. "127.0.0.1:4747"
   std::size_t max_body = 64 * 1024;
   std::size_t max_headers = 64;
+  std::string secret;                // per-launch: in the address printed at start, then a cookie
+  std::string csrf;                  // per-launch: sent back in X-Tandem-CSRF on every mutation
 };
+
+inline constexpr const char* kSessionCookie = "tandem";
+inline constexpr const char* kCsrfHeader = "X-Tandem-CSRF";
+
+// The value of one cookie in a Cookie header, or "".
+std::string cookie_value(const std::string& header, const std::string& name);
+
+// Comparison that takes as long for a near miss as for a far one.
+bool same_secret(const std::string& a, const std::string& b);
 
 // Host values a server bound to `host`:`port` answers to: loopback names, plus `host` itself.
 std::vector<std::string> own_hosts(const std::string& host, int port);

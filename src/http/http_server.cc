@@ -1,9 +1,12 @@
 #include "http/http_server.h"
 
+#include <algorithm>
+
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
 
+#include "core/ids.h"
 #include "engine/value_json.h"
 #include "http/guard.h"
 #include "i18n/formats.h"
@@ -48,6 +51,39 @@ struct HttpServer::Impl {
       if (auto locale = service.partner_locale(session_id, *partner)) return *locale;
     }
     return service.locales().from_accept_language(req.get_header_value("Accept-Language"));
+  }
+
+  // The checks a request must pass before it may even exchange the secret (Host and the like).
+  std::optional<Error> check_request_without_cookie(const httplib::Request& req) {
+    GuardConfig open = guard;
+    open.secret.clear();
+    return check_request(req, open);
+  }
+
+  // Opened without the printed address (or with an old one): a calm page that says what to do.
+  void send_sign_in_page(const httplib::Request& req, httplib::Response& res) {
+    std::string text = service.error_detail(make_error("not-signed-in", ""), locale_for(req));
+    std::string escaped;
+    for (char c : text) {
+      if (c == '<') escaped += "&lt;";
+      else if (c == '>') escaped += "&gt;";
+      else if (c == '&') escaped += "&amp;";
+      else escaped += c;
+    }
+    res.status = 401;
+    res.set_content("<!doctype html><html><head><meta charset=\"utf-8\"><title>Tandem</title></head><body><p>" + escaped +
+                        "</p></body></html>",
+                    "text/html; charset=utf-8");
+  }
+
+  // Every mutation names itself with an Idempotency-Key, so a retry never writes twice.
+  static Result<std::string> idempotency_key(const httplib::Request& req) {
+    std::string key = req.get_header_value("Idempotency-Key");
+    bool printable = std::all_of(key.begin(), key.end(), [](unsigned char c) { return c > 32 && c < 127; });
+    if (key.empty() || key.size() > 128 || !printable)
+      return make_error("invalid-field", "a mutation needs an Idempotency-Key of 1 to 128 visible characters",
+                        {{"field", "Idempotency-Key"}});
+    return key;
   }
 
   void send_json(httplib::Response& res, int status, const json& body) {
@@ -95,6 +131,9 @@ struct HttpServer::Impl {
     server.Get("/api/ui", [this](const httplib::Request& req, httplib::Response& res) {
       send_json(res, 200, service.ui_strings(locale_for(req)));
     });
+    server.Get("/api/csrf", [this](const httplib::Request&, httplib::Response& res) {
+      send_json(res, 200, {{"csrf", guard.csrf}});
+    });
     server.Get("/api/flows", [this](const httplib::Request& req, httplib::Response& res) {
       send_json(res, 200, service.list_flows(locale_for(req)));
     });
@@ -104,6 +143,9 @@ struct HttpServer::Impl {
       if (!body) return send_problem(res, body.error(), locale);
       auto request = new_session(*body);
       if (!request) return send_problem(res, request.error(), locale);
+      auto key = idempotency_key(req);
+      if (!key) return send_problem(res, key.error(), locale);
+      request->idempotency_key = *key;
       auto view = service.create(*request);
       if (!view) return send_problem(res, view.error(), locale);
       send_json(res, 201, *view);
@@ -129,6 +171,9 @@ struct HttpServer::Impl {
                   auto mutation = mutation_of(action, *partner, *body);
                   std::string locale = locale_for(req, id, *partner);
                   if (!mutation) return send_problem(res, mutation.error(), locale);
+                  auto key = idempotency_key(req);
+                  if (!key) return send_problem(res, key.error(), locale);
+                  mutation->idempotency_key = *key;
                   auto view = service.mutate(id, *mutation);
                   if (!view) return send_problem(res, view.error(), locale);
                   send_json(res, 200, *view);
@@ -236,8 +281,22 @@ struct HttpServer::Impl {
     server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      // cpp-httplib 0.11.4 applies a request's byte ranges to whatever is answered, errors included
+      // (a many-part Range multiplies the response). Tandem serves no ranges: drop them before any
+      // answer is written. The hook only gets a const reference, but the Request it refers to is
+      // httplib's own non-const object for this request, so clearing its parsed ranges is sound.
+      const_cast<httplib::Request&>(req).ranges.clear();
+      // The printed address: exchange its secret for a cookie, and take it out of the address bar.
+      if (req.method == "GET" && req.path == "/" && req.has_param("token") &&
+          same_secret(req.get_param_value("token"), guard.secret) && !check_request_without_cookie(req)) {
+        res.status = 303;
+        res.set_header("Location", "/");
+        res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + guard.secret + "; HttpOnly; SameSite=Strict; Path=/");
+        return httplib::Server::HandlerResponse::Handled;
+      }
       if (auto problem = check_request(req, guard)) {
-        send_problem(res, *problem, locale_for(req));
+        if (problem->code == "not-signed-in" && !req.path.starts_with("/api/")) send_sign_in_page(req, res);
+        else send_problem(res, *problem, locale_for(req));
         return httplib::Server::HandlerResponse::Handled;
       }
       return httplib::Server::HandlerResponse::Unhandled;
@@ -263,8 +322,19 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(SessionService& service, std::map<std::string, std::string_view> web, HttpOptions options)
     : impl_(std::make_unique<Impl>(service, std::move(web), std::move(options))) {
+  impl_->guard.secret = impl_->options.secret.empty() ? new_session_id() : impl_->options.secret;
+  impl_->guard.csrf = new_session_id();
   impl_->configure();
 }
+
+std::string HttpServer::address() const {
+  const std::string& host = impl_->options.host;
+  std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return "http://" + shown + ":" + std::to_string(impl_->port) + "/?token=" + impl_->guard.secret;
+}
+
+const std::string& HttpServer::secret() const { return impl_->guard.secret; }
+const std::string& HttpServer::csrf() const { return impl_->guard.csrf; }
 
 HttpServer::~HttpServer() { stop(); }
 

@@ -17,6 +17,7 @@ struct HttpOptions {
   int port = 4747;  // 0: any free port
   std::size_t threads = 32;
   std::size_t max_body = 64 * 1024;
+  std::string secret;  // per-launch secret for the printed address; empty: a random one
 };
 
 class HttpServer {
@@ -28,6 +29,11 @@ class HttpServer {
 
   // Binds the socket and returns the port (the chosen one when options.port is 0).
   Result<int> bind();
+  // The address to open, with the per-launch secret: http://127.0.0.1:PORT/?token=…
+  // Opening it sets an HttpOnly, SameSite=Strict cookie and redirects to the address without it.
+  std::string address() const;
+  const std::string& secret() const;
+  const std::string& csrf() const;
   // Serves until stop(); call after bind().
   void run();
   void stop();

@@ -12,8 +12,11 @@ class MemoryStore final : public SessionStore {
     std::lock_guard lock(mutex_);
     if (sessions_.count(session.id)) return make_error("internal", "session " + session.id + " already exists");
     for (const auto& f : flows) flows_.emplace(f.hash, f.source);
+    if (!first.idempotency_key.empty() && keys_.count(first.idempotency_key))
+      return make_error("invalid-field", "idempotency key used twice", {{"field", "Idempotency-Key"}});
     sessions_[session.id] = session;
     events_[session.id] = {first};
+    if (!first.idempotency_key.empty()) keys_[first.idempotency_key] = {session.id, 1};
     return Ok{};
   }
   Result<std::optional<SessionRecord>> find_session(const std::string& id) override {
@@ -40,6 +43,12 @@ class MemoryStore final : public SessionStore {
     if (it == events_.end()) return std::vector<StoredEvent>();
     return it->second;
   }
+  Result<std::optional<IdempotentWrite>> find_idempotent(const std::string& key) override {
+    std::lock_guard lock(mutex_);
+    auto it = keys_.find(key);
+    if (it == keys_.end()) return std::optional<IdempotentWrite>();
+    return std::optional<IdempotentWrite>(it->second);
+  }
   Result<std::vector<AgreementVersion>> agreements() override {
     std::lock_guard lock(mutex_);
     return agreements_;
@@ -52,7 +61,10 @@ class MemoryStore final : public SessionStore {
       return make_error("seq-conflict", "expected event " + std::to_string(it->second.size() + 1) + ", got " +
                                             std::to_string(event.seq),
                         {{"seq", static_cast<std::int64_t>(it->second.size())}});
+    if (!event.idempotency_key.empty() && keys_.count(event.idempotency_key))
+      return make_error("invalid-field", "idempotency key used twice", {{"field", "Idempotency-Key"}});
     it->second.push_back(event);
+    if (!event.idempotency_key.empty()) keys_[event.idempotency_key] = {session_id, event.seq};
     if (agreement)
       agreements_.push_back(AgreementVersion{static_cast<std::int64_t>(agreements_.size()) + 1, session_id, *agreement, event.at_ms});
     return Ok{};
@@ -64,6 +76,7 @@ class MemoryStore final : public SessionStore {
   std::map<std::string, std::string> flows_;
   std::map<std::string, std::vector<StoredEvent>> events_;
   std::vector<AgreementVersion> agreements_;
+  std::map<std::string, IdempotentWrite> keys_;
 };
 
 }  // namespace

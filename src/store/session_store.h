@@ -41,6 +41,18 @@ struct StoredEvent {
   std::string kind;
   std::string body;       // JSON
   std::int64_t at_ms = 0;
+  std::string idempotency_key;  // the client's key for the request that made it ("" for none)
+};
+
+// Where a request with an idempotency key was committed, so a retry answers without writing.
+struct IdempotentWrite {
+  std::string session_id;
+  std::uint64_t seq = 0;
+};
+
+// Options for the SQLite store.
+struct StoreOptions {
+  std::int64_t max_pages = 0;  // a size limit in database pages (0: none); past it writes fail as storage-full
 };
 
 class SessionStore {
@@ -64,11 +76,15 @@ class SessionStore {
 
   // Every version of the agreement, oldest first (empty when there is none yet).
   virtual Result<std::vector<AgreementVersion>> agreements() = 0;
+
+  // The write an idempotency key was committed with, if any. Keys are recorded in the same
+  // transaction as the session or event they belong to; a key used twice is refused.
+  virtual Result<std::optional<IdempotentWrite>> find_idempotent(const std::string& key) = 0;
 };
 
 // Opens (creating if needed) the database at `path`: WAL, synchronous=FULL, secure_delete,
 // foreign keys, migrations by user_version. The directory is created 0700 and the file 0600.
-Result<std::unique_ptr<SessionStore>> open_sqlite_store(const std::string& path);
+Result<std::unique_ptr<SessionStore>> open_sqlite_store(const std::string& path, StoreOptions options = {});
 
 std::unique_ptr<SessionStore> make_memory_store();
 

@@ -47,6 +47,13 @@ const char* const kMigrations[] = {
         created_at INTEGER NOT NULL
       ) STRICT;
     )sql",
+    R"sql(
+      CREATE TABLE idempotency (
+        key TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    )sql",
 };
 
 Error sqlite_error(sqlite3* db, int rc, const std::string& doing) {
@@ -90,7 +97,7 @@ class Statement {
 
 class SqliteStore final : public SessionStore {
  public:
-  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  SqliteStore(sqlite3* db, StoreOptions options) : db_(db), options_(options) {}
   ~SqliteStore() override { sqlite3_close_v2(db_); }
 
   Status exec(const char* sql, const std::string& doing) {
@@ -111,6 +118,10 @@ class SqliteStore final : public SessionStore {
                        " PRAGMA secure_delete=ON;", "configuring the database");
         !ok)
       return ok;
+    if (options_.max_pages > 0) {
+      std::string limit = "PRAGMA max_page_count=" + std::to_string(options_.max_pages) + ";";
+      if (auto ok = exec(limit.c_str(), "limiting the database size"); !ok) return ok;
+    }
     Statement version(db_, "PRAGMA user_version");
     if (version.step() != SQLITE_ROW) return sqlite_error(db_, version.prepare_status(), "reading the schema version");
     std::int64_t current = version.integer(0);
@@ -148,6 +159,12 @@ class SqliteStore final : public SessionStore {
     event.bind(1, session.id).bind(2, static_cast<std::int64_t>(first.seq)).bind(3, first.kind).bind(4, first.body)
         .bind(5, first.at_ms);
     if (int rc = event.step(); rc != SQLITE_DONE) return fail(rc, "storing the first event");
+    if (!first.idempotency_key.empty()) {
+      if (auto error = record_key(first.idempotency_key, session.id, 1)) {
+        rollback();
+        return *error;
+      }
+    }
     if (auto ok = exec("COMMIT", "committing a new session"); !ok) {
       rollback();
       return ok;
@@ -197,6 +214,16 @@ class SqliteStore final : public SessionStore {
     return out;
   }
 
+  Result<std::optional<IdempotentWrite>> find_idempotent(const std::string& key) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, "SELECT session_id, seq FROM idempotency WHERE key = ?");
+    q.bind(1, key);
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<IdempotentWrite>();
+    if (rc != SQLITE_ROW) return sqlite_error(db_, rc, "reading an idempotency key");
+    return std::optional<IdempotentWrite>(IdempotentWrite{q.text(0), static_cast<std::uint64_t>(q.integer(1))});
+  }
+
   Result<std::vector<AgreementVersion>> agreements() override {
     std::lock_guard lock(mutex_);
     Statement q(db_, "SELECT version, session_id, fields, created_at FROM agreements ORDER BY version");
@@ -235,6 +262,12 @@ class SqliteStore final : public SessionStore {
       rollback();
       return e;
     }
+    if (!event.idempotency_key.empty()) {
+      if (auto error = record_key(event.idempotency_key, session_id, event.seq)) {
+        rollback();
+        return *error;
+      }
+    }
     if (agreement) {
       Statement write(db_, "INSERT INTO agreements(session_id, fields, created_at) VALUES(?,?,?)");
       write.bind(1, session_id).bind(2, *agreement).bind(3, event.at_ms);
@@ -252,11 +285,23 @@ class SqliteStore final : public SessionStore {
   }
 
  private:
+  // Inside an open transaction: records which write a key belongs to.
+  std::optional<Error> record_key(const std::string& key, const std::string& session_id, std::uint64_t seq) {
+    Statement insert(db_, "INSERT INTO idempotency(key, session_id, seq) VALUES(?,?,?)");
+    insert.bind(1, key).bind(2, session_id).bind(3, static_cast<std::int64_t>(seq));
+    int rc = insert.step();
+    if (rc == SQLITE_DONE) return std::nullopt;
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+      return make_error("invalid-field", "idempotency key used twice", {{"field", "Idempotency-Key"}});
+    return sqlite_error(db_, rc, "recording an idempotency key");
+  }
+
   static SessionRecord record(const Statement& q) {
     return SessionRecord{q.text(0), q.text(1), q.text(2), q.text(3), q.integer(4)};
   }
 
   sqlite3* db_;
+  StoreOptions options_;
   std::mutex mutex_;
 };
 
@@ -273,7 +318,7 @@ Status make_private_directory(const std::filesystem::path& dir) {
 
 }  // namespace
 
-Result<std::unique_ptr<SessionStore>> open_sqlite_store(const std::string& path) {
+Result<std::unique_ptr<SessionStore>> open_sqlite_store(const std::string& path, StoreOptions options) {
   std::filesystem::path file(path);
   if (auto ok = make_private_directory(file.parent_path()); !ok) return ok.error();
   // Create the file ourselves so it is private from the first byte; SQLite gives its -wal and
@@ -288,7 +333,7 @@ Result<std::unique_ptr<SessionStore>> open_sqlite_store(const std::string& path)
     sqlite3_close_v2(db);
     return e;
   }
-  auto store = std::make_unique<SqliteStore>(db);
+  auto store = std::make_unique<SqliteStore>(db, options);
   if (auto ok = store->configure(); !ok) return ok.error();
   return std::unique_ptr<SessionStore>(std::move(store));
 }

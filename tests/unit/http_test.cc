@@ -2,17 +2,20 @@
 #include <catch2/catch.hpp>
 
 #include <httplib.h>
+#include <sqlite3.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "app/session_service.h"
+#include "http/guard.h"
 #include "http/http_server.h"
 #include "test_support.h"
 
@@ -24,10 +27,10 @@ namespace {
 
 class TestServer {
  public:
-  TestServer()
-      : store_(std::move(*open_sqlite_store(dir_.path() + "/tandem.db"))),
+  explicit TestServer(std::unique_ptr<SessionStore> store = nullptr)
+      : store_(store ? std::move(store) : std::move(*open_sqlite_store(dir_.path() + "/tandem.db"))),
         service_(shipped().flows, shipped().catalogs, shipped_locales(), *store_, clock_),
-        server_(service_, embedded_sources().web, HttpOptions{"127.0.0.1", 0, 8, 64 * 1024}) {
+        server_(service_, embedded_sources().web, HttpOptions{"127.0.0.1", 0, 8, 64 * 1024, ""}) {
     port_ = *server_.bind();
     thread_ = std::thread([this] { server_.run(); });
     origin_ = "http://127.0.0.1:" + std::to_string(port_);
@@ -37,13 +40,24 @@ class TestServer {
     thread_.join();
   }
 
+  // A client of the browser that opened the printed address: it holds the session cookie.
   httplib::Client client() const {
+    httplib::Client c = anonymous();
+    c.set_default_headers({{"Cookie", std::string(kSessionCookie) + "=" + server_.secret()}});
+    return c;
+  }
+  // A client that never opened the printed address.
+  httplib::Client anonymous() const {
     httplib::Client c("127.0.0.1", port_);
     c.set_read_timeout(10, 0);
     return c;
   }
+  // A mutation as the page sends it: Origin, CSRF token and a fresh Idempotency-Key (`extra`
+  // replaces or adds headers).
   httplib::Result post(const std::string& path, const std::string& body, httplib::Headers extra = {}) const {
-    httplib::Headers headers = {{"Origin", origin_}};
+    httplib::Headers headers = {{"Origin", origin_},
+                                {kCsrfHeader, server_.csrf()},
+                                {"Idempotency-Key", "key-" + std::to_string(++next_key)}};
     for (auto& h : extra) headers.erase(h.first);
     headers.insert(extra.begin(), extra.end());
     return client().Post(path.c_str(), headers, body, "application/json");
@@ -65,6 +79,7 @@ class TestServer {
   std::size_t stored_events(const std::string& id) { return store_->events(id)->size(); }
   const std::string& origin() const { return origin_; }
   int port() const { return port_; }
+  const HttpServer& http() const { return server_; }
 
  private:
   TempDir dir_;
@@ -75,6 +90,8 @@ class TestServer {
   std::thread thread_;
   int port_ = 0;
   std::string origin_;
+  // Unique across every TestServer in the run: several may share one database file.
+  static inline std::atomic<int> next_key{0};
 };
 
 // Sends `request` in one write and returns everything the server answers before it closes.
@@ -230,9 +247,9 @@ TEST_CASE("mutations need our own Origin, JSON and a length", "[http][security]"
   CHECK(json::parse(foreign->body)["code"] == "forbidden-origin");
   auto null_origin = server.post("/api/sessions", body, {{"Origin", "null"}});
   CHECK(null_origin->status == 403);
-  auto none = server.client().Post("/api/sessions", body, "application/json");
+  auto none = server.client().Post("/api/sessions", {{kCsrfHeader, server.http().csrf()}}, body, "application/json");
   CHECK(none->status == 403);
-  auto text = server.client().Post("/api/sessions", {{"Origin", server.origin()}}, body, "text/plain");
+  auto text = server.client().Post("/api/sessions", {{"Origin", server.origin()}, {kCsrfHeader, server.http().csrf()}}, body, "text/plain");
   CHECK(text->status == 415);
   CHECK(json::parse(text->body)["code"] == "unsupported-media-type");
   // Sent in one write, so the server's early answer cannot race the body (see raw_request).
@@ -392,4 +409,145 @@ TEST_CASE("a feelings picker lists the reader's own vocabulary in its written or
   // A word outside Ana's vocabulary is refused, and nothing is stored.
   CHECK(server.post_json(input, {{"partner", "a"}, {"value", "hurt"}}, 400)["code"] == "invalid-choice");
   server.post_json(input, {{"partner", "a"}, {"value", shown.front()}});
+}
+
+TEST_CASE("only the browser that opened the printed address gets in", "[http][security]") {
+  TestServer server;
+  // Without the cookie: the API refuses, and the page says calmly what to do.
+  auto api = server.anonymous().Get("/api/flows");
+  CHECK(api->status == 401);
+  CHECK(json::parse(api->body)["code"] == "not-signed-in");
+  auto page = server.anonymous().Get("/");
+  CHECK(page->status == 401);
+  CHECK(page->get_header_value("Content-Type") == "text/html; charset=utf-8");
+  CHECK(page->body.find("?token=") != std::string::npos);
+  CHECK(page->get_header_value("Content-Security-Policy").rfind("default-src 'none'", 0) == 0);
+  CHECK(server.anonymous().Get("/?token=wrong")->status == 401);
+  // The printed address sets an HttpOnly, SameSite=Strict cookie and takes the secret out of the URL.
+  const std::string& address = server.http().address();
+  REQUIRE(address.rfind("http://127.0.0.1:" + std::to_string(server.port()) + "/?token=", 0) == 0);
+  auto exchange = server.anonymous().Get(address.substr(address.find("/?token=")).c_str());
+  CHECK(exchange->status == 303);
+  CHECK(exchange->get_header_value("Location") == "/");
+  CHECK(exchange->get_header_value("Set-Cookie") ==
+        "tandem=" + server.http().secret() + "; HttpOnly; SameSite=Strict; Path=/");
+  // A foreign Host cannot use the exchange either (DNS rebinding).
+  auto rebound = server.anonymous().Get(address.substr(address.find("/?token=")).c_str(), {{"Host", "evil.example"}});
+  CHECK(rebound->status == 403);
+  // With the cookie: in, and the page can fetch its CSRF token.
+  CHECK(server.client().Get("/api/flows")->status == 200);
+  CHECK(json::parse(server.client().Get("/api/csrf")->body)["csrf"] == server.http().csrf());
+}
+
+TEST_CASE("mutations need the CSRF token and an idempotency key; a retry writes nothing twice", "[http][security]") {
+  TestServer server;
+  std::string body = new_session_body().dump();
+  auto no_csrf = server.post("/api/sessions", body, {{kCsrfHeader, "wrong"}});
+  CHECK(no_csrf->status == 403);
+  CHECK(json::parse(no_csrf->body)["code"] == "forbidden-csrf");
+  auto no_key = server.post("/api/sessions", body, {{"Idempotency-Key", ""}});
+  CHECK(no_key->status == 400);
+  CHECK(json::parse(no_key->body)["field"] == "Idempotency-Key");
+
+  auto created = server.post("/api/sessions", body, {{"Idempotency-Key", "start-1"}});
+  REQUIRE(created->status == 201);
+  auto again = server.post("/api/sessions", body, {{"Idempotency-Key", "start-1"}});
+  REQUIRE(again->status == 201);
+  const std::string id = json::parse(created->body)["id"];
+  CHECK(json::parse(again->body)["id"] == id);  // the same session, not a second one
+
+  std::string answer = R"({"partner": "a", "value": "yes"})";
+  auto first = server.post("/api/sessions/" + id + "/input", answer, {{"Idempotency-Key", "turn-1"}});
+  REQUIRE(first->status == 200);
+  std::size_t stored = server.stored_events(id);
+  auto retry = server.post("/api/sessions/" + id + "/input", answer, {{"Idempotency-Key", "turn-1"}});
+  CHECK(retry->status == 200);
+  CHECK(json::parse(retry->body)["seq"] == json::parse(first->body)["seq"]);
+  CHECK(server.stored_events(id) == stored);
+  // The same key for a different session is a mistake, not a retry.
+  auto other = server.post("/api/sessions", body, {{"Idempotency-Key", "start-2"}});
+  const std::string other_id = json::parse(other->body)["id"];
+  auto misuse = server.post("/api/sessions/" + other_id + "/input", answer, {{"Idempotency-Key", "turn-1"}});
+  CHECK(misuse->status == 400);
+  CHECK(server.stored_events(other_id) == 1);
+}
+
+TEST_CASE("requests cpp-httplib 0.11.4 would mishandle are refused before any route", "[http][security]") {
+  TestServer server;
+  // A client-sent REMOTE_ADDR would shadow the real one.
+  auto spoofed = server.client().Get("/api/flows", {{"REMOTE_ADDR", "10.0.0.1"}});
+  CHECK(spoofed->status == 400);
+  CHECK(json::parse(spoofed->body)["field"] == "REMOTE_ADDR");
+  // Floods of headers.
+  httplib::Headers many;
+  for (int i = 0; i < 70; ++i) many.emplace("X-Filler-" + std::to_string(i), "x");
+  auto flood = server.client().Get("/api/flows", many);
+  CHECK(flood->status == 431);
+  CHECK(json::parse(flood->body)["code"] == "headers-too-large");
+  // A many-part Range request would multiply a response.
+  auto ranged = server.client().Get("/app.js", {{"Range", "bytes=0-1,0-1,0-1,0-1,0-1,0-1"}});
+  CHECK(ranged->status == 400);
+  CHECK(json::parse(ranged->body)["code"] == "unsupported-encoding");
+}
+
+namespace {
+// A store whose reads fail the way a broken disk might: by throwing.
+class ThrowingStore final : public SessionStore {
+ public:
+  Status create_session(const SessionRecord&, const std::vector<PinnedFlow>&, const StoredEvent&) override { return Ok{}; }
+  Result<std::optional<SessionRecord>> find_session(const std::string&) override { throw std::runtime_error("disk says /secret/path"); }
+  Result<std::vector<SessionRecord>> list_sessions() override { return std::vector<SessionRecord>(); }
+  Result<std::string> flow_source(const std::string&) override { throw std::runtime_error("disk"); }
+  Result<std::vector<StoredEvent>> events(const std::string&) override { throw std::runtime_error("disk"); }
+  Status append(const std::string&, const StoredEvent&, const std::optional<std::string>&) override { return Ok{}; }
+  Result<std::vector<AgreementVersion>> agreements() override { return std::vector<AgreementVersion>(); }
+  Result<std::optional<IdempotentWrite>> find_idempotent(const std::string&) override { return std::optional<IdempotentWrite>(); }
+};
+}  // namespace
+
+TEST_CASE("an exception in a handler becomes a generic 500 that leaks nothing", "[http][security]") {
+  TestServer server(std::make_unique<ThrowingStore>());
+  auto res = server.client().Get("/api/sessions/0123456789abcdef0123456789abcdef?partner=a");
+  REQUIRE(res);
+  CHECK(res->status == 500);
+  CHECK(json::parse(res->body)["code"] == "internal");
+  CHECK_FALSE(res->has_header("EXCEPTION_WHAT"));
+  CHECK(res->body.find("secret") == std::string::npos);
+  CHECK(res->get_header_value("Cache-Control") == "no-store");
+}
+
+TEST_CASE("storage faults reach the page as 503 with a retry hint and 507, localized", "[http][faults]") {
+  TempDir dir;
+  std::string path = dir.path() + "/tandem.db";
+  std::string id;
+  {
+    TestServer setup(std::move(*open_sqlite_store(path)));
+    id = setup.post_json("/api/sessions", new_session_body("es", "en"), 201)["id"];
+  }
+  // Busy: another program holds the database.
+  {
+    TestServer server(std::move(*open_sqlite_store(path)));
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    auto busy = server.post("/api/sessions/" + id + "/input", R"({"partner": "a", "value": "yes"})");
+    sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(other);
+    REQUIRE(busy);
+    CHECK(busy->status == 503);
+    CHECK(busy->get_header_value("Retry-After") == "1");
+    CHECK(json::parse(busy->body)["detail"] != "");  // in Ana's Spanish, from the catalog
+  }
+  // Full: the database may not grow past its size now (SQLite never shrinks the limit below it).
+  TestServer server(std::move(*open_sqlite_store(path, StoreOptions{1})));
+  int status = 201;
+  std::string body;
+  for (int i = 0; i < 100 && status == 201; ++i) {
+    auto full = server.post("/api/sessions", new_session_body().dump());
+    REQUIRE(full);
+    status = full->status;
+    body = full->body;
+  }
+  CHECK(status == 507);
+  CHECK(json::parse(body)["code"] == "storage-full");
 }

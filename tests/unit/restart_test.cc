@@ -44,7 +44,7 @@ class ServerProcess {
     out_ = pipe_fds[0];
     std::string printed;
     std::smatch match;
-    const std::regex address("http://127\\.0\\.0\\.1:([0-9]+)/");
+    const std::regex address("http://127\\.0\\.0\\.1:([0-9]+)/\\?token=([0-9a-f]+)");
     char buffer[256];
     while (!std::regex_search(printed, match, address)) {
       ssize_t n = ::read(out_, buffer, sizeof buffer);
@@ -52,6 +52,8 @@ class ServerProcess {
       printed.append(buffer, static_cast<std::size_t>(n));
     }
     port_ = std::stoi(match[1]);
+    cookie_ = "tandem=" + match[2].str();
+    csrf_ = get("/api/csrf")["csrf"];
   }
   ~ServerProcess() {
     if (pid_ > 0) kill_hard();
@@ -66,14 +68,17 @@ class ServerProcess {
 
   json get(const std::string& path) {
     httplib::Client c("127.0.0.1", port_);
-    auto res = c.Get(path.c_str());
+    auto res = c.Get(path.c_str(), {{"Cookie", cookie_}});
     REQUIRE(res);
     REQUIRE(res->status == 200);
     return json::parse(res->body);
   }
   json post(const std::string& path, const json& body, int status = 200) {
     httplib::Client c("127.0.0.1", port_);
-    auto res = c.Post(path.c_str(), {{"Origin", "http://127.0.0.1:" + std::to_string(port_)}}, body.dump(), "application/json");
+    auto res = c.Post(path.c_str(),
+                      {{"Origin", "http://127.0.0.1:" + std::to_string(port_)}, {"Cookie", cookie_}, {"X-Tandem-CSRF", csrf_},
+                       {"Idempotency-Key", "restart-" + std::to_string(++keys_) + "-" + std::to_string(port_)}},
+                      body.dump(), "application/json");
     REQUIRE(res);
     INFO(res->body);
     REQUIRE(res->status == status);
@@ -84,6 +89,8 @@ class ServerProcess {
   pid_t pid_ = -1;
   int out_ = -1;
   int port_ = 0;
+  std::string cookie_, csrf_;  // this launch's session cookie and CSRF token
+  int keys_ = 0;
 };
 
 }  // namespace
