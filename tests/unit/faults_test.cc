@@ -30,13 +30,6 @@ struct Service {
 
 NewSession couple() { return NewSession{"feel-prefer-try", {PartnerInfo{"Ana", "en"}, PartnerInfo{"Ben", "en"}}, {}, ""}; }
 
-Mutation say(Partner p, const std::string& text, const std::string& key) {
-  Mutation m;
-  m.partner = p;
-  m.value = text;
-  m.idempotency_key = key;
-  return m;
-}
 
 }  // namespace
 
@@ -52,14 +45,14 @@ TEST_CASE("a database held by another writer answers busy, and nothing is half-w
   sqlite3* other = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &other) == SQLITE_OK);
   REQUIRE(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
-  auto refused = s.service.mutate(id, say(Partner::A, "yes", "k1"));  // waits the busy timeout, then gives up
+  auto refused = s.service.mutate(id, typed(Partner::A, "yes", "k1"));  // waits the busy timeout, then gives up
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().code == "busy");
   REQUIRE(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(other);
 
   CHECK(s.store->events(id)->size() == before);
-  auto retried = s.service.mutate(id, say(Partner::A, "yes", "k1"));  // the same key, now it goes through
+  auto retried = s.service.mutate(id, typed(Partner::A, "yes", "k1"));  // the same key, now it goes through
   REQUIRE(retried.ok());
   CHECK(s.store->events(id)->size() == before + 1);
 }
@@ -91,7 +84,7 @@ TEST_CASE("a full disk refuses new turns, keeps every earlier one, and recovers 
   int accepted = 0;
   for (int i = 0; i < 200 && error_code.empty(); ++i) {
     std::string long_text(1500, static_cast<char>('a' + i % 26));
-    auto turn = full.service.mutate(id, say(i % 2 ? Partner::B : Partner::A, i < 2 ? "yes" : long_text, "full-" + std::to_string(i)));
+    auto turn = full.service.mutate(id, typed(i % 2 ? Partner::B : Partner::A, i < 2 ? "yes" : long_text, "full-" + std::to_string(i)));
     if (turn.ok()) ++accepted;
     else if (turn.error().code != "not-your-turn") error_code = turn.error().code;
   }
@@ -105,7 +98,7 @@ TEST_CASE("a full disk refuses new turns, keeps every earlier one, and recovers 
   REQUIRE(view.ok());
   CHECK((*view)["seq"] == kept);
   std::string who = (*view)["awaiting"][0];
-  auto next = roomy.service.mutate(id, say(who == "a" ? Partner::A : Partner::B, "we have room again", "roomy-1"));
+  auto next = roomy.service.mutate(id, typed(who == "a" ? Partner::A : Partner::B, "we have room again", "roomy-1"));
   CHECK(next.ok());
   CHECK(roomy.store->events(id)->size() == kept + 1);
 }

@@ -29,12 +29,6 @@ Catalogs test_catalogs() {
   return c;
 }
 
-Mutation answer(Partner p, const std::string& text) {
-  Mutation m;
-  m.partner = p;
-  m.value = text;
-  return m;
-}
 
 }  // namespace
 
@@ -54,7 +48,7 @@ TEST_CASE("a session keeps the flow it started with when the file changes, also 
     auto view = service.create(request);
     REQUIRE(view.ok());
     id = (*view)["id"];
-    REQUIRE(service.mutate(id, answer(Partner::A, "one")).ok());
+    REQUIRE(service.mutate(id, typed(Partner::A, "one")).ok());
 
     library.add(flow_from(kVersion2));  // the file is edited while the session is open
     auto next = service.view(id, Partner::B, "");
@@ -73,7 +67,7 @@ TEST_CASE("a session keeps the flow it started with when the file changes, also 
   REQUIRE(view.ok());
   CHECK((*view)["flow"]["version"] == "1");
   CHECK((*view)["input"]["step"] == "second");
-  auto done = service.mutate(id, answer(Partner::B, "two"));
+  auto done = service.mutate(id, typed(Partner::B, "two"));
   REQUIRE(done.ok());
   CHECK((*done)["status"] == "completed");
   CHECK((*done)["thread"].back()["text"] == "Bye");

@@ -106,6 +106,14 @@ void SessionDriver::check_replay() const {
   }
 }
 
+Mutation typed(Partner partner, const std::string& text, const std::string& idempotency_key) {
+  Mutation m;
+  m.partner = partner;
+  m.value = text;
+  m.idempotency_key = idempotency_key;
+  return m;
+}
+
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "tandem-test-XXXXXX").string();
   if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");

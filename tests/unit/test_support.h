@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "app/session_service.h"
 #include "cli/wiring.h"
 #include "engine/engine.h"
 #include "i18n/locales.h"
@@ -59,6 +60,9 @@ class SessionDriver {
   std::vector<Entry> entries_;
   std::optional<Args> agreement_;
 };
+
+// A partner's typed answer as SessionService takes it.
+Mutation typed(Partner partner, const std::string& text, const std::string& idempotency_key = "");
 
 // A fresh temporary directory, removed when the object dies.
 class TempDir {
