@@ -6,6 +6,7 @@
 #include "app/views.h"
 #include "core/ids.h"
 #include "engine/value_json.h"
+#include "i18n/formats.h"
 #include "i18n/text.h"
 
 namespace tandem {
@@ -287,12 +288,34 @@ Result<json> SessionService::transcript(const std::string& id, const std::string
   return render_transcript(**session, Reader{locale, time_zone, clock_.now_ms()}, viewer, catalogs_);
 }
 
-Result<std::string> SessionService::transcript_markdown(const std::string& id, const std::string& locale,
-                                                        std::optional<Partner> viewer, const std::string& time_zone) {
+Result<std::string> SessionService::transcript_document(const std::string& id, const std::string& locale,
+                                                        std::optional<Partner> viewer, const std::string& time_zone,
+                                                        TranscriptFormat format) {
   auto session = live(id);
   if (!session) return session.error();
   std::lock_guard lock((*session)->mutex);
-  return render_markdown(**session, Reader{locale, time_zone, clock_.now_ms()}, viewer, catalogs_);
+  return render_document(**session, Reader{locale, time_zone, clock_.now_ms()}, viewer, catalogs_, format);
+}
+
+Result<json> SessionService::list_sessions(const std::string& locale, const std::string& time_zone) {
+  auto records = store_.list_sessions();
+  if (!records) return records.error();
+  json list = json::array();
+  std::int64_t now = clock_.now_ms();
+  for (const SessionRecord& record : *records) {
+    auto session = live(record.id);
+    if (!session) return session.error();
+    std::lock_guard lock((*session)->mutex);
+    const LiveSession& s = **session;
+    list.push_back({{"id", record.id},
+                    {"flow", {{"id", record.flow_id}, {"title", catalogs_.render(locale, record.flow_id, s.flows.root->title, {})}}},
+                    {"partners", {{"a", s.state.info(Partner::A).name}, {"b", s.state.info(Partner::B).name}}},
+                    {"status", to_string(s.state.status)},
+                    {"started_at", iso8601_utc(record.created_ms)},
+                    {"started", format_date_time(record.created_ms, locale, time_zone)},
+                    {"started_ago", format_relative(record.created_ms, now, locale)}});
+  }
+  return json{{"locale", locale}, {"sessions", list}};
 }
 
 Result<json> SessionService::agreement(const std::string& locale) {

@@ -23,6 +23,10 @@
 #include "store/session_store.h"
 
 namespace tandem {
+enum class TranscriptFormat;
+}
+
+namespace tandem {
 
 struct Limits {
   std::size_t answer_graphemes = 2000;
@@ -79,8 +83,10 @@ class SessionService {
   // `time_zone` (IANA, e.g. "Europe/Madrid") is the reader's; empty means the machine's.
   Result<nlohmann::json> transcript(const std::string& id, const std::string& locale, std::optional<Partner> viewer,
                                     const std::string& time_zone = "");
-  Result<std::string> transcript_markdown(const std::string& id, const std::string& locale, std::optional<Partner> viewer,
-                                          const std::string& time_zone = "");
+  Result<std::string> transcript_document(const std::string& id, const std::string& locale, std::optional<Partner> viewer,
+                                          const std::string& time_zone, TranscriptFormat format);
+  // Every session, newest first, for a history screen: flow, names, when, status.
+  Result<nlohmann::json> list_sessions(const std::string& locale, const std::string& time_zone);
   // The couple's agreement: the current fields and every earlier version.
   Result<nlohmann::json> agreement(const std::string& locale);
 

@@ -23,8 +23,13 @@ struct Reader {
 
 nlohmann::json render_transcript(const LiveSession& session, const Reader& reader, std::optional<Partner> viewer,
                                  const Catalogs& catalogs);
-std::string render_markdown(const LiveSession& session, const Reader& reader, std::optional<Partner> viewer,
-                            const Catalogs& catalogs);
+enum class TranscriptFormat { Markdown, Text, Html };
+
+// The transcript as a document: Markdown, plain text, or a printable HTML page (which links
+// /print.css and nothing else). Whatever a person typed is escaped for the format, so it always
+// reads exactly as typed and never becomes formatting or markup.
+std::string render_document(const LiveSession& session, const Reader& reader, std::optional<Partner> viewer,
+                            const Catalogs& catalogs, TranscriptFormat format);
 
 // The text of one entry for a reader of `locale`: guide and event lines are rendered from their
 // message; typed answers are shown exactly as typed.

@@ -8,6 +8,7 @@
 
 #include "core/ids.h"
 #include "engine/value_json.h"
+#include "app/views.h"
 #include "http/guard.h"
 #include "i18n/formats.h"
 #include "i18n/text.h"
@@ -187,16 +188,32 @@ struct HttpServer::Impl {
       if (!transcript) return send_problem(res, transcript.error(), locale);
       send_json(res, 200, *transcript);
     });
-    server.Get(R"(/api/sessions/([^/]+)/transcript\.md)", [this](const httplib::Request& req, httplib::Response& res) {
+    // Exports: Markdown and plain text to download, HTML as a printable page.
+    server.Get(R"(/api/sessions/([^/]+)/transcript\.(md|txt|html))", [this](const httplib::Request& req, httplib::Response& res) {
       const std::string id = req.matches[1];
+      const std::string extension = req.matches[2];
       std::string locale = transcript_locale(req, id);
       auto tz = time_zone_of(req);
       if (!tz) return send_problem(res, tz.error(), locale);
-      auto markdown = service.transcript_markdown(id, locale, parse_partner(req.get_param_value("partner")), *tz);
-      if (!markdown) return send_problem(res, markdown.error(), locale);
+      TranscriptFormat format = extension == "md" ? TranscriptFormat::Markdown
+                                : extension == "txt" ? TranscriptFormat::Text : TranscriptFormat::Html;
+      auto document = service.transcript_document(id, locale, parse_partner(req.get_param_value("partner")), *tz, format);
+      if (!document) return send_problem(res, document.error(), locale);
       res.status = 200;
-      res.set_header("Content-Disposition", "attachment; filename=\"tandem-" + id.substr(0, 8) + ".md\"");
-      res.set_content(*markdown, "text/markdown; charset=utf-8");
+      if (format != TranscriptFormat::Html)
+        res.set_header("Content-Disposition", "attachment; filename=\"tandem-" + id.substr(0, 8) + "." + extension + "\"");
+      const char* type = format == TranscriptFormat::Markdown ? "text/markdown; charset=utf-8"
+                         : format == TranscriptFormat::Text   ? "text/plain; charset=utf-8"
+                                                              : "text/html; charset=utf-8";
+      res.set_content(*document, type);
+    });
+    server.Get("/api/sessions", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string locale = locale_for(req);
+      auto tz = time_zone_of(req);
+      if (!tz) return send_problem(res, tz.error(), locale);
+      auto list = service.list_sessions(locale, *tz);
+      if (!list) return send_problem(res, list.error(), locale);
+      send_json(res, 200, *list);
     });
     server.Get("/api/agreement", [this](const httplib::Request& req, httplib::Response& res) {
       std::string locale = locale_for(req);

@@ -551,3 +551,44 @@ TEST_CASE("storage faults reach the page as 503 with a retry hint and 507, local
   CHECK(status == 507);
   CHECK(json::parse(body)["code"] == "storage-full");
 }
+
+TEST_CASE("the history lists sessions; transcripts export as plain text and a printable page", "[http]") {
+  TestServer server;
+  json first = server.post_json("/api/sessions", new_session_body("ar", "en"), 201);
+  json view = walk(server, first);
+  json second = server.post_json("/api/sessions", new_session_body("es", "en"), 201);
+  const std::string id = view["id"];
+
+  json history = server.get_json("/api/sessions?locale=es&tz=Europe/Madrid");
+  REQUIRE(history["sessions"].size() == 2);
+  for (const json& s : history["sessions"]) {
+    for (const char* field : {"id", "flow", "partners", "status", "started_at", "started", "started_ago"}) CHECK(s.contains(field));
+    CHECK(s["partners"]["a"] == "Ana");
+  }
+  std::set<std::string> statuses;
+  for (const json& s : history["sessions"]) statuses.insert(s["status"]);
+  CHECK(statuses == std::set<std::string>{"active", "completed"});
+
+  auto text = server.client().Get(("/api/sessions/" + id + "/transcript.txt?locale=en").c_str());
+  REQUIRE(text);
+  CHECK(text->status == 200);
+  CHECK(text->get_header_value("Content-Type") == "text/plain; charset=utf-8");
+  CHECK(text->get_header_value("Content-Disposition") == "attachment; filename=\"tandem-" + id.substr(0, 8) + ".txt\"");
+  CHECK(text->body.rfind("I feel, I prefer, I’d like to try\nAna · Ben — ", 0) == 0);
+  CHECK(text->body.find("\nBen: my answer at mirror\n") != std::string::npos);
+
+  // The printable page: the reader's language and direction, user text escaped, only our own CSS.
+  auto page = server.client().Get(("/api/sessions/" + id + "/transcript.html?partner=a").c_str());
+  REQUIRE(page);
+  CHECK(page->status == 200);
+  CHECK(page->get_header_value("Content-Type") == "text/html; charset=utf-8");
+  CHECK(page->body.find("<html lang=\"ar\" dir=\"rtl\">") != std::string::npos);
+  CHECK(page->body.find("<link rel=\"stylesheet\" href=\"/print.css\">") != std::string::npos);
+  CHECK(page->body.find("&lt;b&gt;marcas&lt;/b&gt;") != std::string::npos);
+  CHECK(page->body.find("<b>marcas</b>") == std::string::npos);
+  CHECK(page->get_header_value("Content-Security-Policy").rfind("default-src 'none'", 0) == 0);
+  auto css = server.client().Get("/print.css");
+  CHECK(css->status == 200);
+  CHECK(css->get_header_value("Content-Type") == "text/css; charset=utf-8");
+  CHECK(server.get_json("/api/sessions/" + id + "/transcript.pdf", 404)["code"] == "not-found");
+}
