@@ -297,6 +297,29 @@ Result<std::string> SessionService::transcript_document(const std::string& id, c
   return render_document(**session, Reader{locale, time_zone, clock_.now_ms()}, viewer, catalogs_, format);
 }
 
+Status SessionService::delete_session(const std::string& id) {
+  if (!is_session_id(id)) return make_error("unknown-session", "no session \"" + id + "\"");
+  // Hold the session while it goes, so no turn can land in between.
+  std::shared_ptr<LiveSession> held;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    if (auto it = sessions_.find(id); it != sessions_.end()) held = it->second;
+  }
+  std::unique_lock<std::mutex> session_lock;
+  if (held) session_lock = std::unique_lock<std::mutex>(held->mutex);
+  if (auto ok = store_.delete_session(id); !ok) return ok;
+  std::lock_guard lock(sessions_mutex_);
+  sessions_.erase(id);
+  return Ok{};
+}
+
+Status SessionService::delete_everything() {
+  std::lock_guard lock(sessions_mutex_);
+  if (auto ok = store_.delete_everything(); !ok) return ok;
+  sessions_.clear();
+  return Ok{};
+}
+
 Result<json> SessionService::list_sessions(const std::string& locale, const std::string& time_zone) {
   auto records = store_.list_sessions();
   if (!records) return records.error();

@@ -85,6 +85,10 @@ class SessionService {
                                     const std::string& time_zone = "");
   Result<std::string> transcript_document(const std::string& id, const std::string& locale, std::optional<Partner> viewer,
                                           const std::string& time_zone, TranscriptFormat format);
+  // Deletes a session for real (see SessionStore::delete_session), or everything.
+  Status delete_session(const std::string& id);
+  Status delete_everything();
+
   // Every session, newest first, for a history screen: flow, names, when, status.
   Result<nlohmann::json> list_sessions(const std::string& locale, const std::string& time_zone);
   // The couple's agreement: the current fields and every earlier version.

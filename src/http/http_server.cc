@@ -161,6 +161,24 @@ struct HttpServer::Impl {
       if (!view) return send_problem(res, view.error(), locale_for(req, id, partner));
       send_json(res, 200, *view);
     });
+    // Deleting is for real (secure_delete, WAL checkpoint, vacuum) and cannot be undone, so
+    // everything needs an explicit confirmation in the body.
+    server.Post(R"(/api/sessions/([^/]+)/delete)", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string locale = locale_for(req);
+      auto body = body_of(req);
+      if (!body) return send_problem(res, body.error(), locale);
+      if (auto ok = service.delete_session(req.matches[1]); !ok) return send_problem(res, ok.error(), locale);
+      send_json(res, 200, {{"deleted", req.matches[1].str()}});
+    });
+    server.Post("/api/delete-everything", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string locale = locale_for(req);
+      auto body = body_of(req);
+      if (!body) return send_problem(res, body.error(), locale);
+      if (body->value("confirm", json()) != "delete everything")
+        return send_problem(res, make_error("invalid-field", "confirm must be \"delete everything\"", {{"field", "confirm"}}), locale);
+      if (auto ok = service.delete_everything(); !ok) return send_problem(res, ok.error(), locale);
+      send_json(res, 200, {{"deleted", "everything"}});
+    });
     server.Post(R"(/api/sessions/([^/]+)/(input|pause|resume|stop))",
                 [this](const httplib::Request& req, httplib::Response& res) {
                   const std::string id = req.matches[1];

@@ -43,6 +43,23 @@ class MemoryStore final : public SessionStore {
     if (it == events_.end()) return std::vector<StoredEvent>();
     return it->second;
   }
+  Status delete_session(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    if (!sessions_.erase(id)) return make_error("unknown-session", "no session " + id);
+    events_.erase(id);
+    std::erase_if(keys_, [&](const auto& entry) { return entry.second.session_id == id; });
+    for (auto& version : agreements_)
+      if (version.session_id == id) version.session_id.clear();
+    return Ok{};
+  }
+  Status delete_everything() override {
+    std::lock_guard lock(mutex_);
+    sessions_.clear();
+    events_.clear();
+    keys_.clear();
+    agreements_.clear();
+    return Ok{};
+  }
   Result<std::optional<IdempotentWrite>> find_idempotent(const std::string& key) override {
     std::lock_guard lock(mutex_);
     auto it = keys_.find(key);

@@ -77,6 +77,13 @@ class SessionStore {
   // Every version of the agreement, oldest first (empty when there is none yet).
   virtual Result<std::vector<AgreementVersion>> agreements() = 0;
 
+  // Deletes one session for real: its events, keys and everything it said, then overwrites what
+  // was freed and empties the write-ahead log, so the words are nowhere in the files afterwards.
+  // Agreement versions it wrote stay (they are the couple's agreement), without the link to it.
+  virtual Status delete_session(const std::string& id) = 0;
+  // Deletes every session and every agreement version, the same way.
+  virtual Status delete_everything() = 0;
+
   // The write an idempotency key was committed with, if any. Keys are recorded in the same
   // transaction as the session or event they belong to; a key used twice is refused.
   virtual Result<std::optional<IdempotentWrite>> find_idempotent(const std::string& key) = 0;

@@ -54,6 +54,19 @@ const char* const kMigrations[] = {
         seq INTEGER NOT NULL
       ) STRICT, WITHOUT ROWID;
     )sql",
+    // Agreement versions outlive the session that wrote them (deleting a transcript keeps the
+    // couple's agreement): the link becomes nullable and is cleared on delete.
+    R"sql(
+      CREATE TABLE agreements_new (
+        version INTEGER PRIMARY KEY,
+        session_id TEXT REFERENCES sessions(id) ON DELETE SET NULL,
+        fields TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO agreements_new SELECT version, session_id, fields, created_at FROM agreements;
+      DROP TABLE agreements;
+      ALTER TABLE agreements_new RENAME TO agreements;
+    )sql",
 };
 
 Error sqlite_error(sqlite3* db, int rc, const std::string& doing) {
@@ -122,9 +135,13 @@ class SqliteStore final : public SessionStore {
       std::string limit = "PRAGMA max_page_count=" + std::to_string(options_.max_pages) + ";";
       if (auto ok = exec(limit.c_str(), "limiting the database size"); !ok) return ok;
     }
-    Statement version(db_, "PRAGMA user_version");
-    if (version.step() != SQLITE_ROW) return sqlite_error(db_, version.prepare_status(), "reading the schema version");
-    std::int64_t current = version.integer(0);
+    std::int64_t current = 0;
+    {
+      // Finalized before migrating: an open statement would keep DROP TABLE from running.
+      Statement version(db_, "PRAGMA user_version");
+      if (version.step() != SQLITE_ROW) return sqlite_error(db_, version.prepare_status(), "reading the schema version");
+      current = version.integer(0);
+    }
     constexpr std::int64_t latest = sizeof kMigrations / sizeof kMigrations[0];
     if (current > latest)
       return make_error("storage-corrupt", "the database was written by a newer Tandem (schema " + std::to_string(current) + ")");
@@ -214,6 +231,26 @@ class SqliteStore final : public SessionStore {
     return out;
   }
 
+  Status delete_session(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    Statement remove(db_, "DELETE FROM sessions WHERE id = ?");  // events and keys follow (ON DELETE CASCADE)
+    remove.bind(1, id);
+    if (int rc = remove.step(); rc != SQLITE_DONE) return sqlite_error(db_, rc, "deleting a session");
+    if (sqlite3_changes(db_) == 0) return make_error("unknown-session", "no session " + id);
+    return scrub();
+  }
+
+  Status delete_everything() override {
+    std::lock_guard lock(mutex_);
+    if (auto ok = exec("BEGIN IMMEDIATE; DELETE FROM agreements; DELETE FROM sessions; DELETE FROM flows; COMMIT;",
+                       "deleting everything");
+        !ok) {
+      rollback();
+      return ok;
+    }
+    return scrub();
+  }
+
   Result<std::optional<IdempotentWrite>> find_idempotent(const std::string& key) override {
     std::lock_guard lock(mutex_);
     Statement q(db_, "SELECT session_id, seq FROM idempotency WHERE key = ?");
@@ -285,6 +322,13 @@ class SqliteStore final : public SessionStore {
   }
 
  private:
+  // After a delete: secure_delete has zeroed the freed pages in the database; copy everything back
+  // from the write-ahead log and truncate it, rebuild the file so no freed page survives, and
+  // truncate the log again.
+  Status scrub() {
+    return exec("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);", "scrubbing deleted data");
+  }
+
   // Inside an open transaction: records which write a key belongs to.
   std::optional<Error> record_key(const std::string& key, const std::string& session_id, std::uint64_t seq) {
     Statement insert(db_, "INSERT INTO idempotency(key, session_id, seq) VALUES(?,?,?)");

@@ -114,3 +114,47 @@ TEST_CASE("tandem serve refuses a damaged database with a clear message and leav
                      "recovered. To start afresh, move it aside or choose another place with --data.\n");
   CHECK(read_text(dir.path() + "/tandem.db") == junk);
 }
+
+namespace {
+// Whether `phrase` appears anywhere in the database's files, byte for byte.
+bool on_disk(const std::string& db_path, const std::string& phrase) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::string content = read_text(db_path + suffix);
+    if (content.find(phrase) != std::string::npos) return true;
+  }
+  return false;
+}
+}  // namespace
+
+TEST_CASE("deleting a session removes its words from the database and its write-ahead log", "[faults][privacy]") {
+  TempDir dir;
+  std::string path = dir.path() + "/tandem.db";
+  Service s(std::move(*open_sqlite_store(path)));
+  auto keep = s.service.create(couple());
+  auto drop = s.service.create(couple());
+  REQUIRE(keep.ok());
+  REQUIRE(drop.ok());
+  std::string kept = (*keep)["id"], dropped = (*drop)["id"];
+  for (const std::string& id : {kept, dropped}) {
+    REQUIRE(s.service.mutate(id, typed(Partner::A, "yes", id + "-1")).ok());
+    REQUIRE(s.service.mutate(id, typed(Partner::B, "yes", id + "-2")).ok());
+  }
+  const std::string secret = "zebra-unicorn-pineapple-42";
+  REQUIRE(s.service.mutate(dropped, typed(Partner::A, "I feel " + secret, "secret")).ok());
+  REQUIRE(s.service.mutate(kept, typed(Partner::A, "still here", "kept")).ok());
+  REQUIRE(on_disk(path, secret));  // the search finds what is there
+
+  REQUIRE(s.service.delete_session(dropped).ok());
+  CHECK_FALSE(on_disk(path, secret));
+  CHECK(on_disk(path, "still here"));
+  CHECK(s.service.view(dropped, Partner::A, "").error().code == "unknown-session");
+  CHECK(s.service.delete_session(dropped).error().code == "unknown-session");
+  CHECK(s.service.view(kept, Partner::A, "").ok());
+  CHECK(s.store->find_idempotent("secret")->has_value() == false);
+
+  // Everything: nothing of any session is left.
+  REQUIRE(s.service.delete_everything().ok());
+  CHECK_FALSE(on_disk(path, "still here"));
+  CHECK(s.store->list_sessions()->empty());
+  CHECK(s.service.view(kept, Partner::A, "").error().code == "unknown-session");
+}

@@ -502,6 +502,8 @@ class ThrowingStore final : public SessionStore {
   Status append(const std::string&, const StoredEvent&, const std::optional<std::string>&) override { return Ok{}; }
   Result<std::vector<AgreementVersion>> agreements() override { return std::vector<AgreementVersion>(); }
   Result<std::optional<IdempotentWrite>> find_idempotent(const std::string&) override { return std::optional<IdempotentWrite>(); }
+  Status delete_session(const std::string&) override { throw std::runtime_error("disk"); }
+  Status delete_everything() override { throw std::runtime_error("disk"); }
 };
 }  // namespace
 
@@ -591,4 +593,18 @@ TEST_CASE("the history lists sessions; transcripts export as plain text and a pr
   CHECK(css->status == 200);
   CHECK(css->get_header_value("Content-Type") == "text/css; charset=utf-8");
   CHECK(server.get_json("/api/sessions/" + id + "/transcript.pdf", 404)["code"] == "not-found");
+}
+
+TEST_CASE("deleting over HTTP: one session, or everything with an explicit confirmation", "[http][privacy]") {
+  TestServer server;
+  std::string id = server.post_json("/api/sessions", new_session_body(), 201)["id"];
+  std::string other = server.post_json("/api/sessions", new_session_body(), 201)["id"];
+  CHECK(server.post_json("/api/sessions/" + id + "/delete", json::object())["deleted"] == id);
+  CHECK(server.get_json("/api/sessions/" + id + "?partner=a", 404)["code"] == "unknown-session");
+  CHECK(server.post_json("/api/sessions/" + id + "/delete", json::object(), 404)["code"] == "unknown-session");
+  CHECK(server.post_json("/api/delete-everything", {{"confirm", "yes"}}, 400)["field"] == "confirm");
+  CHECK(server.get_json("/api/sessions")["sessions"].size() == 1);
+  CHECK(server.post_json("/api/delete-everything", {{"confirm", "delete everything"}})["deleted"] == "everything");
+  CHECK(server.get_json("/api/sessions")["sessions"].empty());
+  CHECK(server.get_json("/api/sessions/" + other + "?partner=a", 404)["code"] == "unknown-session");
 }

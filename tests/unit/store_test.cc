@@ -88,3 +88,22 @@ TEST_CASE("a file that is not a database is refused and left alone", "[store]") 
   CHECK(store.error().code == "storage-corrupt");
   CHECK(read_text(path) == junk);
 }
+
+TEST_CASE("deleting a session keeps the agreement versions it wrote", "[store]") {
+  TempDir dir;
+  bool sqlite = GENERATE(false, true);
+  std::unique_ptr<SessionStore> store = sqlite ? std::move(*open_sqlite_store(dir.path() + "/tandem.db")) : make_memory_store();
+  REQUIRE(store->create_session(record("s1"), {PinnedFlow{"hash1", "flow", "1", "src"}}, event(1)).ok());
+  StoredEvent keyed = event(2);
+  keyed.idempotency_key = "k2";
+  REQUIRE(store->append("s1", keyed, std::string(R"({"pause_word":"kiwi"})")).ok());
+  REQUIRE(store->delete_session("s1").ok());
+  CHECK(store->events("s1")->empty());
+  CHECK_FALSE(store->find_session("s1")->has_value());
+  CHECK_FALSE(store->find_idempotent("k2")->has_value());
+  auto versions = store->agreements();
+  REQUIRE(versions->size() == 1);
+  CHECK((*versions)[0].fields == R"({"pause_word":"kiwi"})");
+  CHECK((*versions)[0].session_id.empty());
+  CHECK(store->delete_session("s1").error().code == "unknown-session");
+}
