@@ -8,7 +8,16 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeBrowser, fill, launchBrowser, open, readArb, shot } from './support.mjs';
+import {
+  closeBrowser,
+  fill,
+  launchBrowser,
+  open,
+  readArb,
+  shot,
+  waitForQuestion,
+  describeInput,
+} from './support.mjs';
 
 // ---- Catalogs: what the Spanish UI must show, from the same files the server embeds ----------
 
@@ -37,33 +46,7 @@ async function waitIdle(page) {
   await page.waitForSelector('body[data-state="idle"]');
 }
 
-/** Waits until the question on screen is a new one, or the conversation has ended. */
-async function waitForNext(page, previousKey) {
-  await page.waitForFunction((key) => {
-    const body = document.body;
-    if (body.dataset.state !== 'idle') return false;
-    if (body.dataset.screen === 'ended') return true;
-    if (!document.getElementById('pause-panel').hidden) return true;
-    const current = document.getElementById('input-area').dataset.key;
-    return Boolean(current) && current !== key;
-  }, previousKey);
-}
 
-async function currentInput(page) {
-  return page.evaluate(() => {
-    const area = document.getElementById('input-area');
-    return {
-      screen: document.body.dataset.screen,
-      key: area.dataset.key ?? null,
-      step: area.dataset.step ?? null,
-      type: area.dataset.type ?? null,
-      viewer: area.dataset.viewer ?? null,
-      speaker: area.dataset.speaker ?? null,
-      options: [...area.querySelectorAll('button.choice')].map((b) => b.textContent),
-      focusInside: area.contains(document.activeElement),
-    };
-  });
-}
 
 async function setUp(page, names, shotName = null) {
   await page.waitForSelector('body[data-screen="setup"]');
@@ -142,8 +125,8 @@ test('two partners walk feel-prefer-try in Spanish on one device', async (t) => 
   let checkedFocus = false;
   let previousKey = null;
   for (let turn = 0; turn < 80; turn++) {
-    await waitForNext(page, previousKey);
-    const input = await currentInput(page);
+    await waitForQuestion(page, previousKey, { orPause: true });
+    const input = await describeInput(page);
     if (input.screen === 'ended') break;
     assert.ok(input.key, 'a question is on screen');
     previousKey = input.key;
@@ -219,11 +202,11 @@ test('pause offers grounding and resumes when both are ready; stop ends kindly',
   await setUp(page, names);
 
   // Both say now is a good time.
-  let input = await currentInput(page);
+  let input = await describeInput(page);
   while (input.type === 'choice' && input.options.includes(flowEs['good_time.yes'])) {
     await answerChoice(page, flowEs['good_time.yes']);
-    await waitForNext(page, input.key);
-    input = await currentInput(page);
+    await waitForQuestion(page, input.key, { orPause: true });
+    input = await describeInput(page);
   }
   assert.equal(input.type, 'text', 'the first question of the speaker');
   const stepBefore = input.step;
@@ -254,7 +237,7 @@ test('pause offers grounding and resumes when both are ready; stop ends kindly',
   await page.waitForSelector('#pause-panel[hidden]', { state: 'attached' });
   await page.waitForSelector('#input-area textarea');
   await waitIdle(page);
-  input = await currentInput(page);
+  input = await describeInput(page);
   assert.equal(input.step, stepBefore, 'continues at the same step');
   assert.equal(await page.inputValue('#answer-text'), draft, 'what was typed before the pause is kept');
   assert.ok((await page.textContent('#thread')).includes(uiEs['engine.resumed']));

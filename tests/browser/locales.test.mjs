@@ -10,7 +10,15 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeBrowser, fill, launchBrowser, open, readArb, shot } from './support.mjs';
+import {
+  closeBrowser,
+  fill,
+  launchBrowser,
+  open,
+  readArb,
+  shot,
+  nextInput,
+} from './support.mjs';
 
 // ---- Catalogs: what each partner must read, from the same files the server embeds ------------
 
@@ -67,32 +75,6 @@ after(closeBrowser);
 
 // ---- Page helpers -----------------------------------------------------------------------------
 
-/** Waits until the question on screen is a new one (or another screen is up), and says what it is. */
-async function nextInput(page, previousKey) {
-  await page.waitForFunction((key) => {
-    const body = document.body;
-    if (body.dataset.state !== 'idle') return false;
-    if (body.dataset.screen !== 'chat') return true;
-    const current = document.getElementById('input-area').dataset.key;
-    return Boolean(current) && current !== key;
-  }, previousKey);
-  return page.evaluate(() => {
-    const area = document.getElementById('input-area');
-    return {
-      screen: document.body.dataset.screen,
-      key: area.dataset.key ?? null,
-      step: area.dataset.step ?? null,
-      type: area.dataset.type ?? null,
-      viewer: area.dataset.viewer ?? null,
-      lang: document.documentElement.lang,
-      dir: document.documentElement.dir,
-      prompt: area.querySelector('.prompt')?.textContent ?? null,
-      options: [...area.querySelectorAll('button.choice')].map((b) => b.textContent),
-      turn: document.getElementById('turn-label').textContent.trim(),
-      handoff: document.getElementById('handoff').hidden ? null : document.getElementById('handoff').textContent.trim(),
-    };
-  });
-}
 
 async function setUp(page, { names, locales, pageLocale = null }) {
   await page.waitForSelector('body[data-screen="setup"][data-state="idle"]');

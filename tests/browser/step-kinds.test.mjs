@@ -14,7 +14,17 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, ROOT, closeBrowser, fill, launchBrowser, open as openPage, readArb, shot } from './support.mjs';
+import {
+  BIN,
+  ROOT,
+  closeBrowser,
+  fill,
+  launchBrowser,
+  open as openPage,
+  readArb,
+  shot,
+  nextInput,
+} from './support.mjs';
 
 // ---- The test flow and its English catalog ---------------------------------------------------
 
@@ -121,21 +131,6 @@ async function open(t) {
 
 // ---- Page helpers -----------------------------------------------------------------------------
 
-/** Waits until the question on screen is a new one (or another screen is up), and says what it is. */
-async function nextInput(page, previousKey) {
-  await page.waitForFunction((key) => {
-    const body = document.body;
-    if (body.dataset.state !== 'idle') return false;
-    if (body.dataset.screen !== 'chat') return true;
-    const current = document.getElementById('input-area').dataset.key;
-    return Boolean(current) && current !== key;
-  }, previousKey);
-  return page.evaluate(() => {
-    const area = document.getElementById('input-area');
-    return { screen: document.body.dataset.screen, key: area.dataset.key ?? null, step: area.dataset.step ?? null,
-      type: area.dataset.type ?? null, viewer: area.dataset.viewer ?? null };
-  });
-}
 
 /** Watches for the hand-off screen and records, the moment it appears, what the page still holds. */
 async function watchHandoff(page, labels) {

@@ -169,3 +169,50 @@ export async function shot(page, name, options = {}) {
   if (options.fullPage) await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(SHOTS, name), ...options });
 }
+
+/**
+ * Waits until the page is idle and shows a new question (a different input key than
+ * `previousKey`) or another screen than the chat; with `orPause`, also when the pause panel opens.
+ */
+export async function waitForQuestion(page, previousKey, { orPause = false } = {}) {
+  await page.waitForFunction(
+    ([key, pause]) => {
+      const body = document.body;
+      if (body.dataset.state !== 'idle') return false;
+      if (body.dataset.screen !== 'chat') return true;
+      if (pause && !document.getElementById('pause-panel').hidden) return true;
+      const current = document.getElementById('input-area').dataset.key;
+      return Boolean(current) && current !== key;
+    },
+    [previousKey, orPause],
+  );
+}
+
+/** What the page is asking right now: screen, question, whose turn, language and direction. */
+export async function describeInput(page) {
+  return page.evaluate(() => {
+    const area = document.getElementById('input-area');
+    const handoff = document.getElementById('handoff');
+    return {
+      screen: document.body.dataset.screen,
+      key: area.dataset.key ?? null,
+      step: area.dataset.step ?? null,
+      type: area.dataset.type ?? null,
+      viewer: area.dataset.viewer ?? null,
+      speaker: area.dataset.speaker ?? null,
+      lang: document.documentElement.lang,
+      dir: document.documentElement.dir,
+      prompt: area.querySelector('.prompt')?.textContent ?? null,
+      options: [...area.querySelectorAll('button.choice')].map((b) => b.textContent),
+      turn: document.getElementById('turn-label')?.textContent.trim() ?? null,
+      handoff: !handoff || handoff.hidden ? null : handoff.textContent.trim(),
+      focusInside: area.contains(document.activeElement),
+    };
+  });
+}
+
+/** Waits for the next question (see waitForQuestion) and describes it. */
+export async function nextInput(page, previousKey) {
+  await waitForQuestion(page, previousKey);
+  return describeInput(page);
+}
