@@ -287,10 +287,12 @@ struct HttpServer::Impl {
   static Result<Mutation> mutation_of(const std::string& action, Partner partner, const json& body) {
     Mutation m;
     m.partner = partner;
-    if (auto seq = body.find("seq"); seq != body.end() && !seq->is_null()) {
-      if (!seq->is_number_unsigned()) return make_error("invalid-field", "\"seq\" must be a whole number", {{"field", "seq"}});
-      m.seq = seq->get<std::uint64_t>();
-    }
+    // Every turn says which state it answers: a stale one is refused (409) instead of landing
+    // on a question its sender never saw.
+    auto seq = body.find("seq");
+    if (seq == body.end() || !seq->is_number_unsigned())
+      return make_error("invalid-field", "\"seq\" must be the seq of the last view seen", {{"field", "seq"}});
+    m.seq = seq->get<std::uint64_t>();
     if (action == "pause") m.command = Command::Pause;
     else if (action == "resume") m.command = Command::Resume;
     else if (action == "stop") m.command = Command::Stop;

@@ -69,6 +69,14 @@ class TestServer {
     REQUIRE(res->status == expected_status);
     return json::parse(res->body);
   }
+  // A turn (input, pause, resume, stop) at `path` sent with the session's current seq, as a page
+  // that has seen the latest view sends it.
+  json turn(const std::string& path, json body, int expected_status = 200) {
+    const std::string prefix = "/api/sessions/";
+    std::string id = path.substr(prefix.size(), path.find('/', prefix.size()) - prefix.size());
+    body["seq"] = stored_events(id);
+    return post_json(path, body, expected_status);
+  }
   json get_json(const std::string& path, int expected_status = 200) const {
     auto res = client().Get(path.c_str());
     REQUIRE(res);
@@ -287,16 +295,21 @@ TEST_CASE("bad input gets a clear problem and stores nothing", "[http]") {
   CHECK(invalid_utf8->status == 400);
   CHECK(json::parse(invalid_utf8->body)["code"] == "invalid-utf8");
 
-  auto wrong_partner = server.post(input, R"({"partner": "c", "value": "yes"})");
+  auto wrong_partner = server.post(input, R"({"partner": "c", "value": "yes", "seq": 1})");
   CHECK(wrong_partner->status == 400);
   CHECK(json::parse(wrong_partner->body)["field"] == "partner");
 
-  auto unknown = server.post("/api/sessions/0123456789abcdef0123456789abcdef/input", R"({"partner": "a", "value": "yes"})");
+  auto unknown = server.post("/api/sessions/0123456789abcdef0123456789abcdef/input", R"({"partner": "a", "value": "yes", "seq": 1})");
   CHECK(unknown->status == 404);
   CHECK(json::parse(unknown->body)["code"] == "unknown-session");
   CHECK(server.get_json("/api/sessions/not-an-id?partner=a", 404)["code"] == "unknown-session");
 
-  auto bad_choice = server.post(input, R"({"partner": "a", "value": "perhaps"})");
+  // Every turn names the state it answers (an old one is a conflict, below); without it, nothing is stored.
+  auto no_seq = server.post(input, R"({"partner": "a", "value": "yes"})");
+  CHECK(no_seq->status == 400);
+  CHECK(json::parse(no_seq->body)["field"] == "seq");
+
+  auto bad_choice = server.post(input, R"({"partner": "a", "value": "perhaps", "seq": 1})");
   CHECK(bad_choice->status == 400);
   // Ana reads Spanish, so her errors are in Spanish.
   CHECK(json::parse(bad_choice->body)["detail"] != "Please choose one of the options shown.");
@@ -325,22 +338,22 @@ TEST_CASE("pause, resume and stop work through the API for either partner", "[ht
   json view = server.post_json("/api/sessions", new_session_body(), 201);
   const std::string id = view["id"];
   auto path = [&](const char* action) { return "/api/sessions/" + id + "/" + action; };
-  view = server.post_json(path("pause"), {{"partner", "b"}});
+  view = server.turn(path("pause"), {{"partner", "b"}});
   CHECK(view["status"] == "paused");
   CHECK(view["pause"]["by"] == "b");
   CHECK_FALSE(view["pause"]["grounding"].get<std::string>().empty());
   CHECK(view["input"].is_null());
-  CHECK(server.post_json(path("input"), {{"partner", "a"}, {"value", "yes"}}, 409)["code"] == "paused");
-  view = server.post_json(path("resume"), {{"partner", "a"}});
+  CHECK(server.turn(path("input"), {{"partner", "a"}, {"value", "yes"}}, 409)["code"] == "paused");
+  view = server.turn(path("resume"), {{"partner", "a"}});
   CHECK(view["pause"]["ready"] == json::array({"a"}));
-  view = server.post_json(path("resume"), {{"partner", "b"}});
+  view = server.turn(path("resume"), {{"partner", "b"}});
   CHECK(view["status"] == "active");
   CHECK(view["input"]["step"] == "good-time");
-  view = server.post_json(path("stop"), {{"partner", "a"}});
+  view = server.turn(path("stop"), {{"partner", "a"}});
   CHECK(view["status"] == "stopped");
   CHECK(view["thread"].back()["event"] == "stop");
   CHECK(view["thread"].back()["by"] == "a");
-  CHECK(server.post_json(path("stop"), {{"partner", "b"}}, 409)["code"] == "ended");
+  CHECK(server.turn(path("stop"), {{"partner", "b"}}, 409)["code"] == "ended");
 }
 
 TEST_CASE("one partner in Arabic and one in Japanese each read the session in their own language", "[http]") {
@@ -359,9 +372,9 @@ TEST_CASE("one partner in Arabic and one in Japanese each read the session in th
   CHECK(ja.find("Ana") != std::string::npos);
   CHECK(ja.find("\u2068") == std::string::npos);           // no isolation needed in left-to-right Japanese
   const std::string input = "/api/sessions/" + id + "/input";
-  server.post_json(input, {{"partner", "a"}, {"value", "yes"}});
-  server.post_json(input, {{"partner", "b"}, {"value", "yes"}});
-  json after = server.post_json(input, {{"partner", "a"}, {"value", "بالوحدة"}});
+  server.turn(input, {{"partner", "a"}, {"value", "yes"}});
+  server.turn(input, {{"partner", "b"}, {"value", "yes"}});
+  json after = server.turn(input, {{"partner", "a"}, {"value", "بالوحدة"}});
   CHECK(after["thread"][after["thread"].size() - 2]["text"] == "بالوحدة");  // typed text, as typed
   // Ben reads Ana's answer as she typed it, marked right to left, inside his Japanese page.
   json ben = server.get_json("/api/sessions/" + id + "?partner=b");
@@ -394,9 +407,9 @@ TEST_CASE("a feelings picker lists the reader's own vocabulary in its written or
   json view = server.post_json("/api/sessions", body, 201);
   const std::string id = view["id"];
   const std::string input = "/api/sessions/" + id + "/input";
-  server.post_json(input, {{"partner", "a"}, {"value", 8}});
-  server.post_json(input, {{"partner", "b"}, {"value", 8}});
-  json ana = server.post_json(input, {{"partner", "a"}, {"value", "me"}});
+  server.turn(input, {{"partner", "a"}, {"value", 8}});
+  server.turn(input, {{"partner", "b"}, {"value", 8}});
+  json ana = server.turn(input, {{"partner", "a"}, {"value", "me"}});
   REQUIRE(ana["input"]["type"] == "feeling");
   const json& options = ana["input"]["options"];
   auto spanish = nlohmann::ordered_json::parse(read_text(TANDEM_SOURCE_DIR "/locales/es/feelings.arb"));
@@ -407,8 +420,8 @@ TEST_CASE("a feelings picker lists the reader's own vocabulary in its written or
   for (const json& o : options) shown.push_back(o["value"]);
   CHECK(shown == expected);
   // A word outside Ana's vocabulary is refused, and nothing is stored.
-  CHECK(server.post_json(input, {{"partner", "a"}, {"value", "hurt"}}, 400)["code"] == "invalid-choice");
-  server.post_json(input, {{"partner", "a"}, {"value", shown.front()}});
+  CHECK(server.turn(input, {{"partner", "a"}, {"value", "hurt"}}, 400)["code"] == "invalid-choice");
+  server.turn(input, {{"partner", "a"}, {"value", shown.front()}});
 }
 
 TEST_CASE("only the browser that opened the printed address gets in", "[http][security]") {
@@ -456,7 +469,7 @@ TEST_CASE("mutations need the CSRF token and an idempotency key; a retry writes 
   const std::string id = json::parse(created->body)["id"];
   CHECK(json::parse(again->body)["id"] == id);  // the same session, not a second one
 
-  std::string answer = R"({"partner": "a", "value": "yes"})";
+  std::string answer = R"({"partner": "a", "value": "yes", "seq": 1})";
   auto first = server.post("/api/sessions/" + id + "/input", answer, {{"Idempotency-Key", "turn-1"}});
   REQUIRE(first->status == 200);
   std::size_t stored = server.stored_events(id);
@@ -532,7 +545,7 @@ TEST_CASE("storage faults reach the page as 503 with a retry hint and 507, local
     sqlite3* other = nullptr;
     REQUIRE(sqlite3_open(path.c_str(), &other) == SQLITE_OK);
     REQUIRE(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
-    auto busy = server.post("/api/sessions/" + id + "/input", R"({"partner": "a", "value": "yes"})");
+    auto busy = server.post("/api/sessions/" + id + "/input", R"({"partner": "a", "value": "yes", "seq": 1})");
     sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
     sqlite3_close(other);
     REQUIRE(busy);

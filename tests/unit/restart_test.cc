@@ -107,10 +107,8 @@ TEST_CASE("after SIGKILL mid-conversation the session continues at the same step
                             201);
     id = view["id"];
     const std::string input = "/api/sessions/" + id + "/input";
-    server.post(input, {{"partner", "a"}, {"value", "yes"}});
-    server.post(input, {{"partner", "b"}, {"value", "yes"}});
-    server.post(input, {{"partner", "a"}, {"value", "un poco sola"}});
-    server.post(input, {{"partner", "a"}, {"value", "miramos el móvil en la cena"}});
+    for (auto [partner, value] : {std::pair{"a", "yes"}, {"b", "yes"}, {"a", "un poco sola"}, {"a", "miramos el móvil en la cena"}})
+      view = server.post(input, {{"partner", partner}, {"value", value}, {"seq", view["seq"]}});
     before = server.get("/api/sessions/" + id + "?partner=b");
     REQUIRE(before["input"]["step"] == "mirror");
     server.kill_hard();  // no chance to flush or say goodbye
