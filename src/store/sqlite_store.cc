@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -226,7 +227,7 @@ class SqliteStore final : public SessionStore {
     std::vector<StoredEvent> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW)
-      out.push_back(StoredEvent{static_cast<std::uint64_t>(q.integer(0)), q.text(1), q.text(2), q.integer(3)});
+      out.push_back(StoredEvent{static_cast<std::uint64_t>(q.integer(0)), q.text(1), q.text(2), q.integer(3), {}});
     if (rc != SQLITE_DONE) return sqlite_error(db_, rc, "reading events");
     return out;
   }
@@ -271,57 +272,108 @@ class SqliteStore final : public SessionStore {
     return out;
   }
 
+  // Group commit: every append waiting while a commit is under way joins the next one, so one
+  // fsync acknowledges all of them. The first waiter leads: it takes the queue, writes each event
+  // in its own savepoint (one refused event does not undo the others), commits once, and wakes
+  // the rest. Nobody returns before the commit that holds their event.
   Status append(const std::string& session_id, const StoredEvent& event, const std::optional<std::string>& agreement) override {
+    PendingAppend mine{session_id, event, agreement};
+    std::unique_lock lock(queue_mutex_);
+    queue_.push_back(&mine);
+    while (!mine.done) {
+      if (leading_) {
+        queue_changed_.wait(lock);
+        continue;
+      }
+      leading_ = true;
+      std::vector<PendingAppend*> batch;
+      batch.swap(queue_);
+      lock.unlock();
+      commit_batch(batch);
+      lock.lock();
+      leading_ = false;
+      for (PendingAppend* p : batch) p->done = true;
+      queue_changed_.notify_all();
+    }
+    return mine.result;
+  }
+
+ private:
+  struct PendingAppend {
+    const std::string& session_id;
+    const StoredEvent& event;
+    const std::optional<std::string>& agreement;
+    Status result = Ok{};
+    bool done = false;
+  };
+
+  void commit_batch(const std::vector<PendingAppend*>& batch) {
     std::lock_guard lock(mutex_);
-    if (auto ok = exec("BEGIN IMMEDIATE", "appending an event"); !ok) return ok;
+    std::vector<PendingAppend*> written;  // in the open transaction, not yet committed
+    bool open = false;
+    for (PendingAppend* p : batch) {
+      if (!open) {
+        if (auto ok = exec("BEGIN IMMEDIATE", "appending events"); !ok) {
+          p->result = ok;
+          continue;
+        }
+        open = true;
+      }
+      if (auto ok = exec("SAVEPOINT one_event", "appending an event"); !ok) {
+        p->result = ok;
+        continue;
+      }
+      if (auto error = write_event(p->session_id, p->event, p->agreement)) {
+        p->result = *error;
+        if (sqlite3_get_autocommit(db_)) {
+          // Some errors (a full disk, for one) make SQLite roll back the whole transaction: the
+          // events written before this one are gone too, so they fail with it, and the rest of
+          // the batch starts a new transaction.
+          for (PendingAppend* lost : written) lost->result = *error;
+          written.clear();
+          open = false;
+          continue;
+        }
+        (void)exec("ROLLBACK TO one_event", "undoing a refused event");
+      } else {
+        written.push_back(p);
+      }
+      (void)exec("RELEASE one_event", "closing an event's savepoint");
+    }
+    if (!open) return;
+    Status committed = written.empty() ? exec("ROLLBACK", "closing an empty batch") : exec("COMMIT", "committing events");
+    if (!committed) {
+      rollback();
+      for (PendingAppend* p : written) p->result = committed;
+    }
+  }
+
+  // Inside an open transaction: one event, its idempotency key and the agreement it writes.
+  std::optional<Error> write_event(const std::string& session_id, const StoredEvent& event,
+                                   const std::optional<std::string>& agreement) {
     Statement last(db_, "SELECT COALESCE(MAX(seq), 0), COUNT(*) FROM events WHERE session_id = ?");
     last.bind(1, session_id);
-    if (int rc = last.step(); rc != SQLITE_ROW) {
-      Error e = sqlite_error(db_, rc, "reading the last event");
-      rollback();
-      return e;
-    }
+    if (int rc = last.step(); rc != SQLITE_ROW) return sqlite_error(db_, rc, "reading the last event");
     std::int64_t current = last.integer(0);
-    if (last.integer(1) == 0) {
-      rollback();
-      return make_error("unknown-session", "no session " + session_id);
-    }
-    if (static_cast<std::int64_t>(event.seq) != current + 1) {
-      rollback();
+    if (last.integer(1) == 0) return make_error("unknown-session", "no session " + session_id);
+    if (static_cast<std::int64_t>(event.seq) != current + 1)
       return make_error("seq-conflict", "expected event " + std::to_string(current + 1) + ", got " + std::to_string(event.seq),
                         {{"seq", current}});
-    }
     Statement insert(db_, "INSERT INTO events(session_id, seq, kind, body, at) VALUES(?,?,?,?,?)");
     insert.bind(1, session_id).bind(2, static_cast<std::int64_t>(event.seq)).bind(3, event.kind).bind(4, event.body)
         .bind(5, event.at_ms);
-    if (int rc = insert.step(); rc != SQLITE_DONE) {
-      Error e = sqlite_error(db_, rc, "appending an event");
-      rollback();
-      return e;
-    }
+    if (int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(db_, rc, "appending an event");
     if (!event.idempotency_key.empty()) {
-      if (auto error = record_key(event.idempotency_key, session_id, event.seq)) {
-        rollback();
-        return *error;
-      }
+      if (auto error = record_key(event.idempotency_key, session_id, event.seq)) return error;
     }
     if (agreement) {
       Statement write(db_, "INSERT INTO agreements(session_id, fields, created_at) VALUES(?,?,?)");
       write.bind(1, session_id).bind(2, *agreement).bind(3, event.at_ms);
-      if (int rc = write.step(); rc != SQLITE_DONE) {
-        Error e = sqlite_error(db_, rc, "writing the agreement");
-        rollback();
-        return e;
-      }
+      if (int rc = write.step(); rc != SQLITE_DONE) return sqlite_error(db_, rc, "writing the agreement");
     }
-    if (auto ok = exec("COMMIT", "committing an event"); !ok) {
-      rollback();
-      return ok;
-    }
-    return Ok{};
+    return std::nullopt;
   }
 
- private:
   // After a delete: secure_delete has zeroed the freed pages in the database; copy everything back
   // from the write-ahead log and truncate it, rebuild the file so no freed page survives, and
   // truncate the log again.
@@ -346,7 +398,12 @@ class SqliteStore final : public SessionStore {
 
   sqlite3* db_;
   StoreOptions options_;
-  std::mutex mutex_;
+  std::mutex mutex_;  // one connection: one statement sequence at a time
+
+  std::mutex queue_mutex_;  // guards queue_ and leading_
+  std::condition_variable queue_changed_;
+  std::vector<PendingAppend*> queue_;
+  bool leading_ = false;
 };
 
 Status make_private_directory(const std::filesystem::path& dir) {

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <thread>
 
 #include "store/session_store.h"
 #include "test_support.h"
@@ -12,7 +13,7 @@ using namespace tandem::testing;
 
 namespace {
 SessionRecord record(const std::string& id) { return SessionRecord{id, "flow", "1", "hash1", 1000}; }
-StoredEvent event(std::uint64_t seq) { return StoredEvent{seq, "input", "{\"n\":" + std::to_string(seq) + "}", 1000 + static_cast<std::int64_t>(seq)}; }
+StoredEvent event(std::uint64_t seq) { return StoredEvent{seq, "input", "{\"n\":" + std::to_string(seq) + "}", 1000 + static_cast<std::int64_t>(seq), {}}; }
 
 mode_t mode_of(const std::string& path) {
   struct stat st {};
@@ -106,4 +107,34 @@ TEST_CASE("deleting a session keeps the agreement versions it wrote", "[store]")
   CHECK((*versions)[0].fields == R"({"pause_word":"kiwi"})");
   CHECK((*versions)[0].session_id.empty());
   CHECK(store->delete_session("s1").error().code == "unknown-session");
+}
+
+TEST_CASE("concurrent appends share commits, and a refused one never undoes its neighbours", "[store]") {
+  TempDir dir;
+  auto store = std::move(*open_sqlite_store(dir.path() + "/tandem.db"));
+  constexpr int kWriters = 12, kEvents = 40;
+  for (int w = 0; w < kWriters; ++w)
+    REQUIRE(store->create_session(record("s" + std::to_string(w)), {PinnedFlow{"hash1", "flow", "1", "{}"}}, event(1)).ok());
+  // Each writer appends its own events in order and, between them, a stale one that must fail,
+  // so refused and accepted appends keep landing in the same batches.
+  std::vector<int> accepted(kWriters, 0), refused(kWriters, 0);
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      const std::string id = "s" + std::to_string(w);
+      for (std::uint64_t seq = 2; seq < 2 + kEvents; ++seq) {
+        if (store->append(id, event(seq)).ok()) ++accepted[w];
+        if (store->append(id, event(seq)).error().code == "seq-conflict") ++refused[w];
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  for (int w = 0; w < kWriters; ++w) {
+    INFO("writer " << w);
+    CHECK(accepted[w] == kEvents);
+    CHECK(refused[w] == kEvents);
+    auto events = store->events("s" + std::to_string(w));
+    REQUIRE(events->size() == kEvents + 1);
+    for (std::size_t i = 0; i < events->size(); ++i) CHECK((*events)[i].seq == i + 1);
+  }
 }
