@@ -13,6 +13,26 @@ namespace tandem {
 
 using nlohmann::json;
 
+namespace {
+
+// What a search can find in these entries: typed answers that both partners may see.
+std::vector<SearchText> searchable(const std::vector<Entry>& entries) {
+  std::vector<SearchText> out;
+  for (const Entry& e : entries) {
+    if (e.kind != EntryKind::Input || e.message || e.only || !e.value || !is_text(*e.value)) continue;
+    const std::string& text = std::get<std::string>(*e.value);
+    out.push_back(SearchText{search_fold(text), text});
+  }
+  return out;
+}
+
+// Bump when search_fold changes: the index is rebuilt on the next start.
+constexpr const char* kSearchIndexVersion = "1";
+constexpr const char* kRetentionSetting = "retention_days";
+constexpr std::int64_t kDayMs = 24 * 60 * 60 * 1000;
+
+}  // namespace
+
 SessionService::SessionService(FlowLibrary& flows, const Catalogs& catalogs, const LocaleNegotiator& locales,
                                SessionStore& store, Clock& clock, Limits limits)
     : flows_(flows), catalogs_(catalogs), locales_(locales), store_(store), clock_(clock), limits_(limits) {}
@@ -48,6 +68,10 @@ json SessionService::ui_strings(const std::string& locale) const {
       for (const auto& [key, pattern] : *messages) strings[key] = pattern;
   }
   return {{"locale", locale}, {"dir", LocaleNegotiator::direction(locale)}, {"strings", strings}};
+}
+
+std::string SessionService::ui_text(const std::string& locale, const std::string& key, const Args& args) const {
+  return catalogs_.render(locale, kUiCatalog, key, args);
 }
 
 std::string SessionService::error_detail(const Error& error, const std::string& locale) const {
@@ -114,7 +138,8 @@ Result<json> SessionService::create(const NewSession& request) {
   session->record = SessionRecord{new_session_id(), flows->root->id, flows->root->version, flows->root->hash, start.at_ms};
   session->flows = std::move(*flows);
   StoredEvent first{1, std::string(to_string(EventKind::Start)), event_body_to_json(start).dump(), start.at_ms,
-                    request.idempotency_key};
+                    request.idempotency_key, searchable(outcome->entries)};
+  for (const PartnerInfo& partner : partners) first.search.push_back(SearchText{search_fold(partner.name), partner.name});
   if (auto ok = store_.create_session(session->record, pinned, first); !ok) return ok.error();
   session->state = std::move(outcome->state);
   session->entries = std::move(outcome->entries);
@@ -123,9 +148,31 @@ Result<json> SessionService::create(const NewSession& request) {
     std::lock_guard lock(sessions_mutex_);
     sessions_[session->record.id] = session;
   }
+  changed();
   std::lock_guard lock(session->mutex);
   return render_view(*session, Partner::A, session->state.info(Partner::A).locale, catalogs_);
 }
+
+void SessionService::changed() {
+  {
+    std::lock_guard lock(changes_mutex_);
+    ++changes_;
+  }
+  changes_cv_.notify_all();
+}
+
+std::uint64_t SessionService::changes() {
+  std::lock_guard lock(changes_mutex_);
+  return changes_;
+}
+
+std::uint64_t SessionService::wait_for_change(std::uint64_t seen, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(changes_mutex_);
+  changes_cv_.wait_for(lock, timeout, [&] { return changes_ != seen; });
+  return changes_;
+}
+
+void SessionService::wake_all() { changed(); }
 
 Result<std::shared_ptr<LiveSession>> SessionService::live(const std::string& id) {
   if (!is_session_id(id)) return make_error("unknown-session", "no session \"" + id + "\"");
@@ -269,7 +316,7 @@ Result<json> SessionService::mutate(const std::string& id, const Mutation& mutat
     return e;
   }
   StoredEvent stored{outcome->state.seq, std::string(to_string(event.kind)), event_body_to_json(event).dump(), event.at_ms,
-                     mutation.idempotency_key};
+                     mutation.idempotency_key, searchable(outcome->entries)};
   std::optional<std::string> agreement;
   if (outcome->agreement) agreement = args_to_json(*outcome->agreement).dump();
   if (auto ok = store_.append(id, stored, agreement); !ok) return ok.error();  // nothing changes unless committed
@@ -277,6 +324,7 @@ Result<json> SessionService::mutate(const std::string& id, const Mutation& mutat
   s.state = std::move(outcome->state);
   for (auto& entry : outcome->entries) s.entries.push_back(std::move(entry));
   s.event_times.push_back(event.at_ms);
+  changed();
   return render_view(s, mutation.partner, s.state.info(mutation.partner).locale, catalogs_);
 }
 
@@ -308,37 +356,112 @@ Status SessionService::delete_session(const std::string& id) {
   std::unique_lock<std::mutex> session_lock;
   if (held) session_lock = std::unique_lock<std::mutex>(held->mutex);
   if (auto ok = store_.delete_session(id); !ok) return ok;
-  std::lock_guard lock(sessions_mutex_);
-  sessions_.erase(id);
+  {
+    std::lock_guard lock(sessions_mutex_);
+    sessions_.erase(id);
+  }
+  changed();
   return Ok{};
 }
 
 Status SessionService::delete_everything() {
-  std::lock_guard lock(sessions_mutex_);
-  if (auto ok = store_.delete_everything(); !ok) return ok;
-  sessions_.clear();
+  {
+    std::lock_guard lock(sessions_mutex_);
+    if (auto ok = store_.delete_everything(); !ok) return ok;
+    sessions_.clear();
+  }
+  changed();
   return Ok{};
 }
 
-Result<json> SessionService::list_sessions(const std::string& locale, const std::string& time_zone) {
+Result<json> SessionService::list_sessions(const std::string& locale, const std::string& time_zone, const std::string& query) {
+  std::map<std::string, std::vector<std::string>> matches;
+  if (!query.empty()) {
+    auto hits = store_.search(search_fold(query));
+    if (!hits) return hits.error();
+    for (const SearchHit& hit : *hits) {
+      auto& found = matches[hit.session_id];
+      std::string excerpt = truncate_graphemes(hit.original, 200);
+      if (found.size() < 3 && std::find(found.begin(), found.end(), excerpt) == found.end()) found.push_back(excerpt);
+    }
+  }
   auto records = store_.list_sessions();
   if (!records) return records.error();
   json list = json::array();
   std::int64_t now = clock_.now_ms();
   for (const SessionRecord& record : *records) {
+    if (!query.empty() && !matches.count(record.id)) continue;
     auto session = live(record.id);
     if (!session) return session.error();
     std::lock_guard lock((*session)->mutex);
     const LiveSession& s = **session;
-    list.push_back({{"id", record.id},
-                    {"flow", {{"id", record.flow_id}, {"title", catalogs_.render(locale, record.flow_id, s.flows.root->title, {})}}},
-                    {"partners", {{"a", s.state.info(Partner::A).name}, {"b", s.state.info(Partner::B).name}}},
-                    {"status", to_string(s.state.status)},
-                    {"started_at", iso8601_utc(record.created_ms)},
-                    {"started", format_date_time(record.created_ms, locale, time_zone)},
-                    {"started_ago", format_relative(record.created_ms, now, locale)}});
+    json item = {{"id", record.id},
+                 {"flow", {{"id", record.flow_id}, {"title", catalogs_.render(locale, record.flow_id, s.flows.root->title, {})}}},
+                 {"partners", {{"a", s.state.info(Partner::A).name}, {"b", s.state.info(Partner::B).name}}},
+                 {"status", to_string(s.state.status)},
+                 {"started_at", iso8601_utc(record.created_ms)},
+                 {"started", format_date_time(record.created_ms, locale, time_zone)},
+                 {"started_ago", format_relative(record.created_ms, now, locale)}};
+    if (!query.empty()) item["matches"] = matches[record.id];
+    list.push_back(std::move(item));
   }
-  return json{{"locale", locale}, {"sessions", list}};
+  json answer = {{"locale", locale}, {"sessions", list}};
+  if (!query.empty()) answer["query"] = query;
+  return answer;
+}
+
+Status SessionService::update_search_index() {
+  auto version = store_.setting("search_index");
+  if (!version) return version.error();
+  if (*version == std::optional<std::string>(kSearchIndexVersion)) return Ok{};
+  auto records = store_.list_sessions();
+  if (!records) return records.error();
+  for (const SessionRecord& record : *records) {
+    auto session = live(record.id);
+    if (!session) return session.error();
+    std::vector<SearchText> texts;
+    {
+      std::lock_guard lock((*session)->mutex);
+      texts = searchable((*session)->entries);
+      for (Partner p : kPartners) {
+        const std::string& name = (*session)->state.info(p).name;
+        texts.push_back(SearchText{search_fold(name), name});
+      }
+    }
+    if (auto ok = store_.reindex(record.id, texts); !ok) return ok;
+  }
+  return store_.put_setting("search_index", std::string(kSearchIndexVersion));
+}
+
+Result<json> SessionService::settings() {
+  auto days = store_.setting(kRetentionSetting);
+  if (!days) return days.error();
+  return json{{"retention_days", *days ? json(std::stoi(**days)) : json()}};
+}
+
+Result<json> SessionService::set_retention(std::optional<int> days) {
+  if (days && (*days < 1 || *days > 3650))
+    return make_error("invalid-field", "retention_days must be from 1 to 3650, or null", {{"field", "retention_days"}});
+  if (auto ok = store_.put_setting(kRetentionSetting, days ? std::optional<std::string>(std::to_string(*days)) : std::nullopt); !ok)
+    return ok.error();
+  if (auto purged = purge_expired(); !purged) return purged.error();
+  return settings();
+}
+
+Result<std::size_t> SessionService::purge_expired() {
+  auto days = store_.setting(kRetentionSetting);
+  if (!days) return days.error();
+  if (!*days) return std::size_t{0};
+  auto old = store_.idle_sessions(clock_.now_ms() - std::stoll(**days) * kDayMs);
+  if (!old) return old.error();
+  if (old->empty()) return std::size_t{0};
+  {
+    std::lock_guard lock(sessions_mutex_);
+    if (auto ok = store_.delete_sessions(*old); !ok) return ok.error();
+    for (const std::string& id : *old) sessions_.erase(id);
+  }
+  changed();
+  return old->size();
 }
 
 Result<json> SessionService::agreement(const std::string& locale) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <array>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -89,17 +91,38 @@ class SessionService {
   Status delete_session(const std::string& id);
   Status delete_everything();
 
-  // Every session, newest first, for a history screen: flow, names, when, status.
-  Result<nlohmann::json> list_sessions(const std::string& locale, const std::string& time_zone);
+  // Every session, newest first, for a history screen: flow, names, when, status. With a
+  // `query`, only sessions whose typed answers or names contain it (folded: case, accents and
+  // width do not matter), each with up to three `matches`. Private answers are never indexed.
+  Result<nlohmann::json> list_sessions(const std::string& locale, const std::string& time_zone, const std::string& query = "");
+  // Rebuilds the search index if it was built with another folding (or never): on start-up.
+  Status update_search_index();
+
+  // Server-side settings: {"retention_days": null | 1…3650}.
+  Result<nlohmann::json> settings();
+  // Sets (or clears) the retention period, then purges what it makes too old.
+  Result<nlohmann::json> set_retention(std::optional<int> days);
+  // Deletes, for real, every session idle for longer than the retention period (if one is
+  // set). Returns how many went.
+  Result<std::size_t> purge_expired();
   // The couple's agreement: the current fields and every earlier version.
   Result<nlohmann::json> agreement(const std::string& locale);
 
   // The locale a partner chose, if the session exists.
   std::optional<std::string> partner_locale(const std::string& id, Partner partner);
+  // A user interface text (ui catalog) in `locale`.
+  std::string ui_text(const std::string& locale, const std::string& key, const Args& args = {}) const;
   // Localized, complete sentence for an error (never a raw key).
   std::string error_detail(const Error& error, const std::string& locale) const;
 
   const LocaleNegotiator& locales() const { return locales_; }
+
+  // Live updates: a counter that moves with every committed change to any session. Waits until
+  // it differs from `seen` (or `timeout` passes, or wake_all) and returns its value.
+  std::uint64_t wait_for_change(std::uint64_t seen, std::chrono::milliseconds timeout);
+  std::uint64_t changes();
+  // Wakes every waiter (the server is stopping).
+  void wake_all();
 
  private:
   Result<std::shared_ptr<LiveSession>> live(const std::string& id);
@@ -113,6 +136,12 @@ class SessionService {
   SessionStore& store_;
   Clock& clock_;
   Limits limits_;
+
+  void changed();
+
+  std::mutex changes_mutex_;
+  std::condition_variable changes_cv_;
+  std::uint64_t changes_ = 0;
 
   std::mutex sessions_mutex_;
   std::map<std::string, std::shared_ptr<LiveSession>> sessions_;

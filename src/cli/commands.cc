@@ -1,9 +1,12 @@
 #include "cli/commands.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -34,13 +37,17 @@ constexpr const char* kUsage = R"(Usage: tandem COMMAND [OPTIONS]
 A private, local guide for structured conversations between two partners.
 
 Commands:
-  serve [--port N] [--data DIR] [--host 127.0.0.1] [--dialogs DIR] [--locales DIR]
-        [--pseudo-locales]
+  serve [--port N] [--data DIR] [--host 127.0.0.1 | --lan ADDR] [--dialogs DIR]
+        [--locales DIR] [--pseudo-locales]
         Start Tandem and print the address to open in a browser.
           --port N       port to listen on (default 4747; 0 picks a free one)
           --data DIR     where conversations are kept (default: $XDG_DATA_HOME/tandem,
                          or ~/.local/share/tandem)
           --host ADDR    loopback address to bind (127.0.0.1, ::1 or localhost)
+          --lan ADDR     listen on this machine's address ADDR on the local network
+                         instead, so a partner's phone can join by pairing code.
+                         Traffic on the network is not encrypted: use it only on a
+                         network you trust, such as your home Wi-Fi
           --dialogs DIR  use the flows in DIR instead of the built-in ones
           --locales DIR  use the catalogs in DIR instead of the built-in ones
           --pseudo-locales  also offer en-XA (accented, longer) and ar-XB (right to
@@ -105,7 +112,7 @@ int serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     if (a == "--pseudo-locales") pseudo_locales = true;
     else rest.push_back(a);
   }
-  auto options = parse_options(rest, {"--port", "--data", "--host", "--dialogs", "--locales"}, err);
+  auto options = parse_options(rest, {"--port", "--data", "--host", "--lan", "--dialogs", "--locales"}, err);
   if (!options) return 2;
   HttpOptions http;
   if (auto it = options->values.find("--port"); it != options->values.end()) {
@@ -124,6 +131,24 @@ int serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       return 2;
     }
     http.host = it->second == "localhost" ? "127.0.0.1" : it->second;
+  }
+  if (auto it = options->values.find("--lan"); it != options->values.end()) {
+    if (options->values.count("--host")) {
+      err << "tandem serve: choose either --host or --lan\n";
+      return 2;
+    }
+    // One literal address of this machine: the Host and Origin checks need to know the exact
+    // name the browsers use, so neither names nor "every interface" are accepted.
+    unsigned char buffer[sizeof(in6_addr)];
+    const std::string& address = it->second;
+    bool literal = inet_pton(AF_INET, address.c_str(), buffer) == 1 || inet_pton(AF_INET6, address.c_str(), buffer) == 1;
+    if (!literal || address == "0.0.0.0" || address == "::") {
+      err << "tandem serve: --lan needs this machine's own address on the local network, such as 192.168.1.20 "
+             "(see `ip -brief address`)\n";
+      return 2;
+    }
+    http.host = address;
+    http.lan = true;
   }
   std::string data_dir = options->values.count("--data") ? options->values["--data"] : default_data_dir();
 
@@ -154,6 +179,10 @@ int serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   LocaleNegotiator locales((*resources)->locales);
   SystemClock clock;
   SessionService service((*resources)->flows, (*resources)->catalogs, locales, **store, clock);
+  if (auto ok = service.update_search_index(); !ok) {
+    err << "tandem serve: could not prepare the search index: " << ok.error().message << "\n";
+    return 1;
+  }
   HttpServer server(service, sources.web, http);
 
   // Stop cleanly on Ctrl+C or SIGTERM: the signals are taken by one waiting thread only.
@@ -168,6 +197,10 @@ int serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     err << "tandem serve: " << port.error().message << "\n";
     return 1;
   }
+  if (http.lan)
+    out << "LAN mode: devices on this network can reach Tandem at " << http.host << ". Only someone with the address\n"
+        << "below or a pairing code can get in, but traffic on the network is not encrypted: use it only on a\n"
+        << "network you trust.\n";
   out << "Tandem is running. Open " << server.address() << " in your browser.\n"
       << "Conversations are kept in " << data_dir << "\n"
       << "Press Ctrl+C to stop." << std::endl;
@@ -177,10 +210,30 @@ int serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     sigwait(&signals, &signal);
     server.stop();
   });
+  // The retention period, if the couple set one: old conversations go at start and every hour.
+  std::mutex purge_mutex;
+  std::condition_variable purge_wake;
+  bool stopping = false;
+  std::thread purger([&] {
+    std::unique_lock lock(purge_mutex);
+    while (!stopping) {
+      lock.unlock();
+      if (auto purged = service.purge_expired(); !purged)
+        err << "tandem serve: could not delete conversations past the retention period: " << purged.error().message << std::endl;
+      lock.lock();
+      purge_wake.wait_for(lock, std::chrono::hours(1), [&] { return stopping; });
+    }
+  });
   server.run();
   // If run() returned for another reason, wake the waiter so it can be joined.
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
+  {
+    std::lock_guard lock(purge_mutex);
+    stopping = true;
+  }
+  purge_wake.notify_all();
+  purger.join();
   out << "Tandem stopped." << std::endl;
   return 0;
 }

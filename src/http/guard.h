@@ -26,6 +26,7 @@ struct GuardConfig {
 };
 
 inline constexpr const char* kSessionCookie = "tandem";
+inline constexpr const char* kDeviceCookie = "tandem_device";  // a second device, joined by pairing code
 inline constexpr const char* kCsrfHeader = "X-Tandem-CSRF";
 
 // The value of one cookie in a Cookie header, or "".

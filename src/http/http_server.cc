@@ -1,6 +1,7 @@
 #include "http/http_server.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include <httplib.h>
 
@@ -10,6 +11,8 @@
 #include "engine/value_json.h"
 #include "app/views.h"
 #include "http/guard.h"
+#include "http/pairing.h"
+#include "http/watchdog.h"
 #include "i18n/formats.h"
 #include "i18n/text.h"
 
@@ -31,6 +34,25 @@ std::string mime_type(const std::string& path) {
   return it == types.end() ? "application/octet-stream" : it->second;
 }
 
+std::string escape_html(const std::string& text) {
+  std::string escaped;
+  for (char c : text) {
+    if (c == '<') escaped += "&lt;";
+    else if (c == '>') escaped += "&gt;";
+    else if (c == '&') escaped += "&amp;";
+    else if (c == '"') escaped += "&quot;";
+    else escaped += c;
+  }
+  return escaped;
+}
+
+// Who is asking: the browser that opened the printed address (the owner), or a device that
+// joined one session with a pairing code.
+struct Identity {
+  bool owner = false;
+  std::optional<DeviceGrant> device;
+};
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -40,6 +62,10 @@ struct HttpServer::Impl {
   GuardConfig guard;
   httplib::Server server;
   int port = 0;
+  Pairing pairing;
+  std::unique_ptr<ConnectionWatchdog> watchdog;  // from bind(), when the port is known
+  std::atomic<std::size_t> streams{0};
+  std::atomic<bool> stopping{false};
 
   Impl(SessionService& s, std::map<std::string, std::string_view> w, HttpOptions o)
       : service(s), web(std::move(w)), options(std::move(o)) {}
@@ -61,20 +87,168 @@ struct HttpServer::Impl {
     return check_request(req, open);
   }
 
-  // Opened without the printed address (or with an old one): a calm page that says what to do.
-  void send_sign_in_page(const httplib::Request& req, httplib::Response& res) {
-    std::string text = service.error_detail(make_error("not-signed-in", ""), locale_for(req));
-    std::string escaped;
-    for (char c : text) {
-      if (c == '<') escaped += "&lt;";
-      else if (c == '>') escaped += "&gt;";
-      else if (c == '&') escaped += "&amp;";
-      else escaped += c;
-    }
-    res.status = 401;
-    res.set_content("<!doctype html><html><head><meta charset=\"utf-8\"><title>Tandem</title></head><body><p>" + escaped +
-                        "</p></body></html>",
+  // A small page of our own (sign-in, join), in the reader's language and direction.
+  void send_page(httplib::Response& res, int status, const std::string& locale, const std::string& title,
+                 const std::string& body) {
+    res.status = status;
+    res.set_content("<!doctype html><html lang=\"" + escape_html(locale) + "\" dir=\"" + LocaleNegotiator::direction(locale) +
+                        "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                        "<title>" + escape_html(title) + "</title><link rel=\"stylesheet\" href=\"/join.css\"></head><body><main>" +
+                        body + "</main></body></html>",
                     "text/html; charset=utf-8");
+  }
+
+  // Opened without the printed address (or with an old one): a calm page that says what to do,
+  // and the way in for a second device.
+  void send_sign_in_page(const httplib::Request& req, httplib::Response& res) {
+    std::string locale = locale_for(req);
+    std::string text = service.error_detail(make_error("not-signed-in", ""), locale);
+    send_page(res, 401, locale, "Tandem",
+              "<h1>Tandem</h1><p>" + escape_html(text) + "</p><p><a href=\"/join\">" +
+                  escape_html(service.ui_text(locale, "ui.join.from_sign_in")) + "</a></p>");
+  }
+
+  // The second device's way in: a field for the code shown on the first device. The form sends
+  // the code back to /join, so this page alone allows form-action 'self'.
+  void send_join_page(const httplib::Request& req, httplib::Response& res, int status, const std::optional<Error>& problem) {
+    std::string locale = locale_for(req);
+    std::string body = "<h1>" + escape_html(service.ui_text(locale, "ui.join.title")) + "</h1>";
+    if (problem) body += "<p role=\"alert\" class=\"problem\">" + escape_html(service.error_detail(*problem, locale)) + "</p>";
+    body += "<p>" + escape_html(service.ui_text(locale, "ui.join.intro")) + "</p>"
+            "<form method=\"get\" action=\"/join\"><label for=\"code\">" + escape_html(service.ui_text(locale, "ui.join.code_label")) +
+            "</label><input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9 ]*\""
+            " maxlength=\"12\" required autofocus><button type=\"submit\">" + escape_html(service.ui_text(locale, "ui.join.submit")) +
+            "</button></form>";
+    send_page(res, status, locale, service.ui_text(locale, "ui.join.title"), body);
+    res.headers.erase("Content-Security-Policy");
+    std::string policy = security_headers().front().second;
+    policy.replace(policy.find("form-action 'none'"), 18, "form-action 'self'");
+    res.set_header("Content-Security-Policy", policy);
+  }
+
+  // GET /join?code=…: a right code becomes this device's cookie for one partner of one session.
+  void join(const httplib::Request& req, httplib::Response& res) {
+    if (!req.has_param("code")) return send_join_page(req, res, 200, std::nullopt);
+    std::string code;
+    for (char c : req.get_param_value("code"))
+      if (c >= '0' && c <= '9') code += c;  // "482 913" and "482-913" are the same code
+    auto token = pairing.redeem(code, now_ms());
+    if (!token) return send_join_page(req, res, status_for(token.error().code), token.error());
+    auto grant = pairing.device(*token);
+    res.status = 303;
+    res.set_header("Location", "/?session=" + grant->session + "&partner=" + std::string(to_string(grant->partner)));
+    res.set_header("Set-Cookie", std::string(kDeviceCookie) + "=" + *token + "; HttpOnly; SameSite=Strict; Path=/");
+  }
+
+  static std::int64_t now_ms() { return SystemClock().now_ms(); }
+
+  Identity identity_of(const httplib::Request& req) {
+    std::string cookies = req.get_header_value("Cookie");
+    Identity who;
+    who.owner = same_secret(cookie_value(cookies, kSessionCookie), guard.secret);
+    if (!who.owner) {
+      std::string token = cookie_value(cookies, kDeviceCookie);
+      if (!token.empty()) who.device = pairing.device(token);
+    }
+    return who;
+  }
+
+  // What a joined device may reach: the web UI, a few read-only basics, and its own session as
+  // its own partner (partners of mutations are checked by the route, which reads the body).
+  static bool device_may(const httplib::Request& req, const DeviceGrant& grant) {
+    if (!req.path.starts_with("/api/")) return req.method == "GET";
+    if (req.method == "GET" && (req.path == "/api/me" || req.path == "/api/csrf" || req.path == "/api/ui" || req.path == "/api/locales"))
+      return true;
+    const std::string own = "/api/sessions/" + grant.session;
+    if (!req.path.starts_with(own)) return false;
+    std::string rest = req.path.substr(own.size());
+    if (req.method == "POST") return rest == "/input" || rest == "/pause" || rest == "/resume" || rest == "/stop";
+    bool readable = rest.empty() || rest == "/events" || rest == "/transcript" || rest == "/transcript.md" ||
+                    rest == "/transcript.txt" || rest == "/transcript.html";
+    return readable && req.get_param_value("partner") == to_string(grant.partner);
+  }
+
+  // May this request see or act as `partner` of session `id`? A device only as its own partner;
+  // the owner not as a partner who joined on another device (their private answers stay there).
+  Status may_act_as(const httplib::Request& req, const std::string& id, Partner partner) {
+    Identity who = identity_of(req);
+    if (who.device) {
+      if (who.device->session != id || who.device->partner != partner)
+        return make_error("forbidden-device", "this device joined another session or partner");
+      return Ok{};
+    }
+    if (pairing.joined(id, partner)) return make_error("partner-on-other-device", "that partner joined on another device");
+    return Ok{};
+  }
+
+  // Adds what only the HTTP layer knows to a view: one device or two, and a pairing code waiting
+  // to be used (shown to the owner only).
+  json decorate(json view, const std::string& id, bool owner) {
+    bool two = pairing.joined(id, Partner::A) || pairing.joined(id, Partner::B);
+    view["devices"] = two ? "two" : "one";
+    view["pairing"] = nullptr;
+    if (owner && !two) {
+      if (auto code = pairing.outstanding(id, now_ms())) view["pairing"] = pairing_json(*code);
+    }
+    return view;
+  }
+
+  json pairing_json(const PairingCode& code) {
+    std::string host = options.lan ? own_hosts(options.host, port).back() : "127.0.0.1:" + std::to_string(port);
+    return {{"code", code.code},
+            {"link", "http://" + host + "/join?code=" + code.code},
+            {"partner", to_string(code.partner)},
+            {"expires_at", iso8601_utc(code.expires_ms)},
+            {"expires_in", (code.expires_ms - now_ms() + 999) / 1000}};
+  }
+
+  // GET /api/sessions/{id}/events?partner=x: the partner's view now and after every change, as
+  // Server-Sent Events. Each event is rendered for that partner alone.
+  void events(const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    auto partner = parse_partner(req.get_param_value("partner"));
+    if (!partner) return send_problem(res, make_error("invalid-field", "?partner= must be a or b", {{"field", "partner"}}), locale_for(req));
+    std::string locale = locale_for(req, id, partner);
+    if (auto ok = may_act_as(req, id, *partner); !ok) return send_problem(res, ok.error(), locale);
+    if (auto first = service.view(id, *partner, ""); !first) return send_problem(res, first.error(), locale);
+    if (streams.fetch_add(1) >= options.max_streams) {
+      --streams;
+      return send_problem(res, make_error("busy", "too many live streams"), locale);
+    }
+    bool owner = identity_of(req).owner;
+    struct Stream {
+      std::uint64_t seen = 0;
+      std::string last;  // the last view sent
+      bool started = false;
+    };
+    auto stream = std::make_shared<Stream>();
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, id, viewer = *partner, owner, stream](std::size_t, httplib::DataSink& sink) {
+          if (stream->started) {
+            std::uint64_t now = service.wait_for_change(stream->seen, options.keep_alive_every);
+            if (stopping) {
+              sink.done();
+              return true;
+            }
+            if (now == stream->seen) return sink.write(": keep-alive\n\n", 14);
+            stream->seen = now;
+          } else {
+            stream->seen = service.changes();
+            stream->started = true;
+          }
+          auto view = service.view(id, viewer, "");
+          if (!view) {  // deleted: the stream ends
+            sink.done();
+            return true;
+          }
+          std::string data = decorate(*view, id, owner).dump(-1, ' ', false, json::error_handler_t::replace);
+          if (data == stream->last) return true;
+          stream->last = data;
+          std::string message = "event: view\ndata: " + data + "\n\n";
+          return sink.write(message.data(), message.size());
+        },
+        [this](bool) { --streams; });
   }
 
   // Every mutation names itself with an Idempotency-Key, so a retry never writes twice.
@@ -135,6 +309,25 @@ struct HttpServer::Impl {
     server.Get("/api/csrf", [this](const httplib::Request&, httplib::Response& res) {
       send_json(res, 200, {{"csrf", guard.csrf}});
     });
+    server.Get("/api/me", [this](const httplib::Request& req, httplib::Response& res) {
+      Identity who = identity_of(req);
+      if (who.device)
+        return send_json(res, 200, {{"role", "partner"}, {"session", who.device->session}, {"partner", to_string(who.device->partner)}});
+      send_json(res, 200, {{"role", "owner"}});
+    });
+    // A code for the other partner's device (replaces an earlier one for this session).
+    server.Post(R"(/api/sessions/([^/]+)/pair)", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string id = req.matches[1];
+      std::string locale = locale_for(req);
+      auto body = body_of(req);
+      if (!body) return send_problem(res, body.error(), locale);
+      auto partner = partner_field(*body);
+      if (!partner) return send_problem(res, partner.error(), locale);
+      if (auto key = idempotency_key(req); !key) return send_problem(res, key.error(), locale);
+      if (auto view = service.view(id, *partner, ""); !view) return send_problem(res, view.error(), locale);
+      send_json(res, 201, pairing_json(pairing.issue(id, *partner, now_ms())));
+    });
+    server.Get(R"(/api/sessions/([^/]+)/events)", [this](const httplib::Request& req, httplib::Response& res) { events(req, res); });
     server.Get("/api/flows", [this](const httplib::Request& req, httplib::Response& res) {
       send_json(res, 200, service.list_flows(locale_for(req)));
     });
@@ -149,7 +342,7 @@ struct HttpServer::Impl {
       request->idempotency_key = *key;
       auto view = service.create(*request);
       if (!view) return send_problem(res, view.error(), locale);
-      send_json(res, 201, *view);
+      send_json(res, 201, decorate(*view, (*view)["id"], true));
     });
     server.Get(R"(/api/sessions/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
       const std::string id = req.matches[1];
@@ -157,9 +350,10 @@ struct HttpServer::Impl {
       if (!partner)
         return send_problem(res, make_error("invalid-field", "?partner= must be a or b", {{"field", "partner"}}), locale_for(req));
       std::string locale = req.has_param("locale") ? locale_for(req) : "";
+      if (auto ok = may_act_as(req, id, *partner); !ok) return send_problem(res, ok.error(), locale_for(req, id, partner));
       auto view = service.view(id, *partner, locale);
       if (!view) return send_problem(res, view.error(), locale_for(req, id, partner));
-      send_json(res, 200, *view);
+      send_json(res, 200, decorate(*view, id, identity_of(req).owner));
     });
     // Deleting is for real (secure_delete, WAL checkpoint, vacuum) and cannot be undone, so
     // everything needs an explicit confirmation in the body.
@@ -168,6 +362,7 @@ struct HttpServer::Impl {
       auto body = body_of(req);
       if (!body) return send_problem(res, body.error(), locale);
       if (auto ok = service.delete_session(req.matches[1]); !ok) return send_problem(res, ok.error(), locale);
+      pairing.forget(req.matches[1]);
       send_json(res, 200, {{"deleted", req.matches[1].str()}});
     });
     server.Post("/api/delete-everything", [this](const httplib::Request& req, httplib::Response& res) {
@@ -177,6 +372,7 @@ struct HttpServer::Impl {
       if (body->value("confirm", json()) != "delete everything")
         return send_problem(res, make_error("invalid-field", "confirm must be \"delete everything\"", {{"field", "confirm"}}), locale);
       if (auto ok = service.delete_everything(); !ok) return send_problem(res, ok.error(), locale);
+      pairing.forget_all();
       send_json(res, 200, {{"deleted", "everything"}});
     });
     server.Post(R"(/api/sessions/([^/]+)/(input|pause|resume|stop))",
@@ -190,16 +386,18 @@ struct HttpServer::Impl {
                   auto mutation = mutation_of(action, *partner, *body);
                   std::string locale = locale_for(req, id, *partner);
                   if (!mutation) return send_problem(res, mutation.error(), locale);
+                  if (auto ok = may_act_as(req, id, *partner); !ok) return send_problem(res, ok.error(), locale);
                   auto key = idempotency_key(req);
                   if (!key) return send_problem(res, key.error(), locale);
                   mutation->idempotency_key = *key;
                   auto view = service.mutate(id, *mutation);
                   if (!view) return send_problem(res, view.error(), locale);
-                  send_json(res, 200, *view);
+                  send_json(res, 200, decorate(*view, id, identity_of(req).owner));
                 });
     server.Get(R"(/api/sessions/([^/]+)/transcript)", [this](const httplib::Request& req, httplib::Response& res) {
       const std::string id = req.matches[1];
       std::string locale = transcript_locale(req, id);
+      if (auto ok = may_read_transcript(req, id); !ok) return send_problem(res, ok.error(), locale);
       auto tz = time_zone_of(req);
       if (!tz) return send_problem(res, tz.error(), locale);
       auto transcript = service.transcript(id, locale, parse_partner(req.get_param_value("partner")), *tz);
@@ -211,6 +409,7 @@ struct HttpServer::Impl {
       const std::string id = req.matches[1];
       const std::string extension = req.matches[2];
       std::string locale = transcript_locale(req, id);
+      if (auto ok = may_read_transcript(req, id); !ok) return send_problem(res, ok.error(), locale);
       auto tz = time_zone_of(req);
       if (!tz) return send_problem(res, tz.error(), locale);
       TranscriptFormat format = extension == "md" ? TranscriptFormat::Markdown
@@ -229,9 +428,42 @@ struct HttpServer::Impl {
       std::string locale = locale_for(req);
       auto tz = time_zone_of(req);
       if (!tz) return send_problem(res, tz.error(), locale);
-      auto list = service.list_sessions(locale, *tz);
+      std::string query = req.get_param_value("q");
+      if (!is_valid_utf8(query)) return send_problem(res, make_error("invalid-utf8", "q is not valid UTF-8"), locale);
+      if (!query.empty()) {
+        auto cleaned = clean_user_text(query, 200);
+        if (!cleaned && cleaned.error().code != "text-empty") {
+          Error e = cleaned.error();
+          e.args["field"] = std::string("q");
+          return send_problem(res, e, locale);
+        }
+        query = cleaned ? *cleaned : "";
+      }
+      auto list = service.list_sessions(locale, *tz, query);
       if (!list) return send_problem(res, list.error(), locale);
       send_json(res, 200, *list);
+    });
+    server.Get("/api/settings", [this](const httplib::Request& req, httplib::Response& res) {
+      auto settings = service.settings();
+      if (!settings) return send_problem(res, settings.error(), locale_for(req));
+      send_json(res, 200, *settings);
+    });
+    server.Post("/api/settings", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string locale = locale_for(req);
+      auto body = body_of(req);
+      if (!body) return send_problem(res, body.error(), locale);
+      if (auto key = idempotency_key(req); !key) return send_problem(res, key.error(), locale);
+      auto days = body->find("retention_days");
+      if (days == body->end() || !(days->is_null() || days->is_number_integer()))
+        return send_problem(res, make_error("invalid-field", "retention_days must be a number of days or null", {{"field", "retention_days"}}), locale);
+      std::optional<int> value;
+      if (days->is_number_integer()) {
+        auto n = days->get<std::int64_t>();
+        value = static_cast<int>(std::clamp<std::int64_t>(n, 0, 100000));
+      }
+      auto settings = service.set_retention(value);
+      if (!settings) return send_problem(res, settings.error(), locale);
+      send_json(res, 200, *settings);
     });
     server.Get("/api/agreement", [this](const httplib::Request& req, httplib::Response& res) {
       std::string locale = locale_for(req);
@@ -256,6 +488,12 @@ struct HttpServer::Impl {
     std::string tz = req.get_param_value("tz");
     if (!is_time_zone(tz)) return make_error("invalid-field", "unknown time zone", {{"field", "tz"}});
     return tz;
+  }
+
+  // A transcript with a reader's private answers only for that reader's own device.
+  Status may_read_transcript(const httplib::Request& req, const std::string& id) {
+    auto partner = parse_partner(req.get_param_value("partner"));
+    return partner ? may_act_as(req, id, *partner) : Status(Ok{});
   }
 
   std::string transcript_locale(const httplib::Request& req, const std::string& id) {
@@ -331,12 +569,33 @@ struct HttpServer::Impl {
         res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + guard.secret + "; HttpOnly; SameSite=Strict; Path=/");
         return httplib::Server::HandlerResponse::Handled;
       }
-      if (auto problem = check_request(req, guard)) {
+      // A second device's way in, and the one stylesheet its pages need.
+      if (req.method == "GET" && (req.path == "/join" || req.path == "/join.css")) {
+        if (auto problem = check_request_without_cookie(req)) {
+          send_problem(res, *problem, locale_for(req));
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        if (req.path == "/join") {
+          join(req, res);
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
+      Identity who = identity_of(req);
+      std::optional<Error> problem = who.device ? check_request_without_cookie(req) : check_request(req, guard);
+      if (!problem && who.device && !device_may(req, *who.device))
+        problem = make_error("forbidden-device", "a joined device may only take part in its own session");
+      if (problem) {
         if (problem->code == "not-signed-in" && !req.path.starts_with("/api/")) send_sign_in_page(req, res);
         else send_problem(res, *problem, locale_for(req));
         return httplib::Server::HandlerResponse::Handled;
       }
+      if (watchdog) watchdog->request_started(req.remote_addr, req.remote_port);
       return httplib::Server::HandlerResponse::Unhandled;
+    });
+    // Every answer written: the connection's budget for its next request starts now.
+    server.set_logger([this](const httplib::Request& req, const httplib::Response&) {
+      if (watchdog) watchdog->request_finished(req.remote_addr, req.remote_port);
     });
     // Fills in responses httplib produced on its own (404, 413, 400…) so every error is a problem.
     server.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
@@ -385,6 +644,7 @@ Result<int> HttpServer::bind() {
                                       " (is another program using it?)");
   }
   impl_->port = port;
+  impl_->watchdog = std::make_unique<ConnectionWatchdog>(port, impl_->options.request_budget, impl_->options.scan_every);
   impl_->guard.hosts = own_hosts(impl_->options.host, port);
   impl_->guard.max_body = impl_->options.max_body;
   return port;
@@ -393,6 +653,8 @@ Result<int> HttpServer::bind() {
 void HttpServer::run() { impl_->server.listen_after_bind(); }
 
 void HttpServer::stop() {
+  impl_->stopping = true;
+  impl_->service.wake_all();  // live streams end instead of holding the pool open
   if (impl_->server.is_running()) impl_->server.stop();
 }
 

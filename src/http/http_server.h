@@ -2,6 +2,7 @@
 // Routes are thin: parse, call SessionService, map the result to a status and JSON.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,6 +19,13 @@ struct HttpOptions {
   std::size_t threads = 32;
   std::size_t max_body = 64 * 1024;
   std::string secret;  // per-launch secret for the printed address; empty: a random one
+  bool lan = false;    // `host` is an address on the local network (tandem serve --lan)
+  // A connection must deliver each complete request within this budget (slow clients); checked
+  // every `scan_every`.
+  std::chrono::milliseconds request_budget{10'000};
+  std::chrono::milliseconds scan_every{1'000};
+  std::size_t max_streams = 16;                      // live event streams at once
+  std::chrono::milliseconds keep_alive_every{15'000};  // a comment line on quiet streams
 };
 
 class HttpServer {

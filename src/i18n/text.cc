@@ -6,6 +6,7 @@
 #include <unicode/ubidi.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
+#include <unicode/uscript.h>
 #include <unicode/unistr.h>
 #include <unicode/utf8.h>
 
@@ -85,6 +86,47 @@ Result<std::string> clean_user_text(std::string_view raw, std::size_t max_graphe
   }
   std::string out;
   trimmed.toUTF8String(out);
+  return out;
+}
+
+std::string truncate_graphemes(std::string_view text, std::size_t max_graphemes) {
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::BreakIterator> breaker(icu::BreakIterator::createCharacterInstance(icu::Locale::getRoot(), status));
+  if (U_FAILURE(status)) return std::string(text);
+  breaker->setText(u);
+  int32_t end = breaker->first();
+  for (std::size_t n = 0; n < max_graphemes && end != icu::BreakIterator::DONE; ++n) end = breaker->next();
+  if (end == icu::BreakIterator::DONE || end >= u.length()) return std::string(text);
+  std::string out;
+  u.tempSubString(0, end).toUTF8String(out);
+  return out + "…";
+}
+
+std::string search_fold(std::string_view text) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
+  const icu::Normalizer2* fold = icu::Normalizer2::getNFKCCasefoldInstance(status);
+  if (U_FAILURE(status)) return std::string(text);
+  icu::UnicodeString decomposed = nfd->normalize(icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size()))), status);
+  icu::UnicodeString kept;
+  UScriptCode base = USCRIPT_COMMON;
+  for (int32_t i = 0; i < decomposed.length();) {
+    UChar32 c = decomposed.char32At(i);
+    i += U16_LENGTH(c);
+    if (u_charType(c) == U_NON_SPACING_MARK) {
+      if (base == USCRIPT_LATIN || base == USCRIPT_GREEK || base == USCRIPT_CYRILLIC || base == USCRIPT_ARABIC ||
+          base == USCRIPT_HEBREW)
+        continue;
+    } else {
+      base = uscript_getScript(c, &status);
+    }
+    kept.append(c);
+  }
+  icu::UnicodeString folded = fold->normalize(kept, status);
+  if (U_FAILURE(status)) return std::string(text);
+  std::string out;
+  folded.toUTF8String(out);
   return out;
 }
 

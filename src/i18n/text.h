@@ -24,4 +24,13 @@ std::string text_direction(std::string_view text);
 // trims. Errors: invalid-utf8, text-empty, text-too-long (args: max).
 Result<std::string> clean_user_text(std::string_view raw, std::size_t max_graphemes);
 
+// At most `max_graphemes` user-perceived characters of `text`, with "…" when shortened.
+std::string truncate_graphemes(std::string_view text, std::size_t max_graphemes);
+
+// Text as a search matches it: case, width and compatibility forms folded (NFKC_Casefold), and
+// accents and vowel marks dropped after Latin, Greek, Cyrillic, Arabic and Hebrew letters, so
+// "Cafe" finds "café" and "مرحبا" finds "مَرْحَبًا". Marks that change a letter in other scripts
+// (Japanese dakuten, Devanagari vowel signs) are kept. `text` must be valid UTF-8.
+std::string search_fold(std::string_view text);
+
 }  // namespace tandem

@@ -16,6 +16,7 @@ class MemoryStore final : public SessionStore {
       return make_error("invalid-field", "idempotency key used twice", {{"field", "Idempotency-Key"}});
     sessions_[session.id] = session;
     events_[session.id] = {first};
+    for (const auto& text : first.search) search_.push_back({session.id, text});
     if (!first.idempotency_key.empty()) keys_[first.idempotency_key] = {session.id, 1};
     return Ok{};
   }
@@ -47,6 +48,7 @@ class MemoryStore final : public SessionStore {
     std::lock_guard lock(mutex_);
     if (!sessions_.erase(id)) return make_error("unknown-session", "no session " + id);
     events_.erase(id);
+    std::erase_if(search_, [&](const auto& entry) { return entry.first == id; });
     std::erase_if(keys_, [&](const auto& entry) { return entry.second.session_id == id; });
     for (auto& version : agreements_)
       if (version.session_id == id) version.session_id.clear();
@@ -55,10 +57,47 @@ class MemoryStore final : public SessionStore {
   Status delete_everything() override {
     std::lock_guard lock(mutex_);
     sessions_.clear();
+    search_.clear();
     events_.clear();
     keys_.clear();
     agreements_.clear();
     return Ok{};
+  }
+  Status delete_sessions(const std::vector<std::string>& ids) override {
+    for (const std::string& id : ids)
+      if (auto ok = delete_session(id); !ok) return ok;
+    return Ok{};
+  }
+  Result<std::vector<SearchHit>> search(const std::string& folded) override {
+    std::lock_guard lock(mutex_);
+    std::vector<SearchHit> out;
+    for (const auto& [id, text] : search_)
+      if (text.folded.find(folded) != std::string::npos) out.push_back(SearchHit{id, text.original});
+    return out;
+  }
+  Status reindex(const std::string& session_id, const std::vector<SearchText>& texts) override {
+    std::lock_guard lock(mutex_);
+    std::erase_if(search_, [&](const auto& entry) { return entry.first == session_id; });
+    for (const auto& text : texts) search_.push_back({session_id, text});
+    return Ok{};
+  }
+  Result<std::optional<std::string>> setting(const std::string& key) override {
+    std::lock_guard lock(mutex_);
+    auto it = settings_.find(key);
+    return it == settings_.end() ? std::optional<std::string>() : std::optional<std::string>(it->second);
+  }
+  Status put_setting(const std::string& key, const std::optional<std::string>& value) override {
+    std::lock_guard lock(mutex_);
+    if (value) settings_[key] = *value;
+    else settings_.erase(key);
+    return Ok{};
+  }
+  Result<std::vector<std::string>> idle_sessions(std::int64_t before_ms) override {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& [id, events] : events_)
+      if (!events.empty() && events.back().at_ms < before_ms) out.push_back(id);
+    return out;
   }
   Result<std::optional<IdempotentWrite>> find_idempotent(const std::string& key) override {
     std::lock_guard lock(mutex_);
@@ -81,6 +120,7 @@ class MemoryStore final : public SessionStore {
     if (!event.idempotency_key.empty() && keys_.count(event.idempotency_key))
       return make_error("invalid-field", "idempotency key used twice", {{"field", "Idempotency-Key"}});
     it->second.push_back(event);
+    for (const auto& text : event.search) search_.push_back({session_id, text});
     if (!event.idempotency_key.empty()) keys_[event.idempotency_key] = {session_id, event.seq};
     if (agreement)
       agreements_.push_back(AgreementVersion{static_cast<std::int64_t>(agreements_.size()) + 1, session_id, *agreement, event.at_ms});
@@ -94,6 +134,8 @@ class MemoryStore final : public SessionStore {
   std::map<std::string, std::vector<StoredEvent>> events_;
   std::vector<AgreementVersion> agreements_;
   std::map<std::string, IdempotentWrite> keys_;
+  std::vector<std::pair<std::string, SearchText>> search_;
+  std::map<std::string, std::string> settings_;
 };
 
 }  // namespace

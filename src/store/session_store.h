@@ -36,12 +36,26 @@ struct AgreementVersion {
   std::int64_t created_ms = 0;
 };
 
+// Text a search can find: what a person typed (or a name), and the same text folded for
+// matching (case, accents and width removed; see search_fold in i18n/text.h).
+struct SearchText {
+  std::string folded;
+  std::string original;
+};
+
+// A search result: one piece of text of one session.
+struct SearchHit {
+  std::string session_id;
+  std::string original;
+};
+
 struct StoredEvent {
   std::uint64_t seq = 0;  // 1, 2, 3… within a session
   std::string kind;
   std::string body;       // JSON
   std::int64_t at_ms = 0;
   std::string idempotency_key;  // the client's key for the request that made it ("" for none)
+  std::vector<SearchText> search = {};  // indexed in the same transaction (never private answers)
 };
 
 // Where a request with an idempotency key was committed, so a retry answers without writing.
@@ -83,6 +97,20 @@ class SessionStore {
   virtual Status delete_session(const std::string& id) = 0;
   // Deletes every session and every agreement version, the same way.
   virtual Status delete_everything() = 0;
+
+  // Sessions whose text contains `folded` (already folded), in no particular order. Every
+  // script works: three characters or more use the trigram index, shorter ones a scan.
+  virtual Result<std::vector<SearchHit>> search(const std::string& folded) = 0;
+  // Replaces everything indexed for a session (rebuilding the index after folding changes).
+  virtual Status reindex(const std::string& session_id, const std::vector<SearchText>& texts) = 0;
+
+  // Small named settings (the retention period, the search index version); nullopt if unset.
+  virtual Result<std::optional<std::string>> setting(const std::string& key) = 0;
+  virtual Status put_setting(const std::string& key, const std::optional<std::string>& value) = 0;
+  // Sessions whose last event is older than `before_ms`.
+  virtual Result<std::vector<std::string>> idle_sessions(std::int64_t before_ms) = 0;
+  // Deletes several sessions for real, scrubbing once (see delete_session).
+  virtual Status delete_sessions(const std::vector<std::string>& ids) = 0;
 
   // The write an idempotency key was committed with, if any. Keys are recorded in the same
   // transaction as the session or event they belong to; a key used twice is refused.

@@ -68,6 +68,15 @@ const char* const kMigrations[] = {
       DROP TABLE agreements;
       ALTER TABLE agreements_new RENAME TO agreements;
     )sql",
+    // Full-text search over folded text, trigram-tokenized so every script works (CJK has no
+    // spaces between words); small settings. The index is filled by the app, which folds text.
+    R"sql(
+      CREATE VIRTUAL TABLE search USING fts5(folded, session_id UNINDEXED, original UNINDEXED, tokenize = 'trigram');
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+    )sql",
 };
 
 Error sqlite_error(sqlite3* db, int rc, const std::string& doing) {
@@ -177,6 +186,10 @@ class SqliteStore final : public SessionStore {
     event.bind(1, session.id).bind(2, static_cast<std::int64_t>(first.seq)).bind(3, first.kind).bind(4, first.body)
         .bind(5, first.at_ms);
     if (int rc = event.step(); rc != SQLITE_DONE) return fail(rc, "storing the first event");
+    if (auto error = index(session.id, first.search)) {
+      rollback();
+      return *error;
+    }
     if (!first.idempotency_key.empty()) {
       if (auto error = record_key(first.idempotency_key, session.id, 1)) {
         rollback();
@@ -232,24 +245,121 @@ class SqliteStore final : public SessionStore {
     return out;
   }
 
-  Status delete_session(const std::string& id) override {
+  Status delete_session(const std::string& id) override { return delete_sessions({id}); }
+
+  Status delete_sessions(const std::vector<std::string>& ids) override {
     std::lock_guard lock(mutex_);
-    Statement remove(db_, "DELETE FROM sessions WHERE id = ?");  // events and keys follow (ON DELETE CASCADE)
-    remove.bind(1, id);
-    if (int rc = remove.step(); rc != SQLITE_DONE) return sqlite_error(db_, rc, "deleting a session");
-    if (sqlite3_changes(db_) == 0) return make_error("unknown-session", "no session " + id);
+    if (ids.empty()) return Ok{};
+    if (auto ok = exec("BEGIN IMMEDIATE", "deleting sessions"); !ok) return ok;
+    for (const std::string& id : ids) {
+      Statement words(db_, "DELETE FROM search WHERE session_id = ?");
+      words.bind(1, id);
+      if (int rc = words.step(); rc != SQLITE_DONE) {
+        Error e = sqlite_error(db_, rc, "deleting a session's search entries");
+        rollback();
+        return e;
+      }
+      Statement remove(db_, "DELETE FROM sessions WHERE id = ?");  // events and keys follow (ON DELETE CASCADE)
+      remove.bind(1, id);
+      if (int rc = remove.step(); rc != SQLITE_DONE) {
+        Error e = sqlite_error(db_, rc, "deleting a session");
+        rollback();
+        return e;
+      }
+      if (sqlite3_changes(db_) == 0) {
+        rollback();
+        return make_error("unknown-session", "no session " + id);
+      }
+    }
+    if (auto ok = exec("COMMIT", "deleting sessions"); !ok) {
+      rollback();
+      return ok;
+    }
     return scrub();
   }
 
   Status delete_everything() override {
     std::lock_guard lock(mutex_);
-    if (auto ok = exec("BEGIN IMMEDIATE; DELETE FROM agreements; DELETE FROM sessions; DELETE FROM flows; COMMIT;",
+    if (auto ok = exec("BEGIN IMMEDIATE; DELETE FROM search; DELETE FROM agreements; DELETE FROM sessions; DELETE FROM flows;"
+                       " COMMIT;",
                        "deleting everything");
         !ok) {
       rollback();
       return ok;
     }
     return scrub();
+  }
+
+  Result<std::vector<SearchHit>> search(const std::string& folded) override {
+    std::lock_guard lock(mutex_);
+    // A trigram index needs three characters; shorter searches (two CJK characters are a word)
+    // read every row, which is quick for one couple's history.
+    std::size_t characters = 0;
+    for (unsigned char c : folded) characters += (c & 0xC0) != 0x80;
+    bool indexed = characters >= 3;
+    Statement q(db_, indexed ? "SELECT session_id, original FROM search WHERE search MATCH ?"
+                             : "SELECT session_id, original FROM search WHERE instr(folded, ?) > 0");
+    std::string phrase = folded;
+    if (indexed) {  // one phrase: quotes doubled, everything else literal
+      std::string quoted = "\"";
+      for (char c : folded) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+      phrase = quoted + "\"";
+    }
+    q.bind(1, phrase);
+    std::vector<SearchHit> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) out.push_back(SearchHit{q.text(0), q.text(1)});
+    if (rc != SQLITE_DONE) return sqlite_error(db_, rc, "searching");
+    return out;
+  }
+
+  Status reindex(const std::string& session_id, const std::vector<SearchText>& texts) override {
+    std::lock_guard lock(mutex_);
+    if (auto ok = exec("BEGIN IMMEDIATE", "reindexing a session"); !ok) return ok;
+    Statement clear(db_, "DELETE FROM search WHERE session_id = ?");
+    clear.bind(1, session_id);
+    std::optional<Error> error;
+    if (int rc = clear.step(); rc != SQLITE_DONE) error = sqlite_error(db_, rc, "reindexing a session");
+    if (!error) error = index(session_id, texts);
+    if (!error) {
+      if (auto ok = exec("COMMIT", "reindexing a session"); !ok) error = ok.error();
+    }
+    if (error) {
+      rollback();
+      return *error;
+    }
+    return Ok{};
+  }
+
+  Result<std::optional<std::string>> setting(const std::string& key) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, "SELECT value FROM settings WHERE key = ?");
+    q.bind(1, key);
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<std::string>();
+    if (rc != SQLITE_ROW) return sqlite_error(db_, rc, "reading a setting");
+    return std::optional<std::string>(q.text(0));
+  }
+
+  Status put_setting(const std::string& key, const std::optional<std::string>& value) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, value ? "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+                           : "DELETE FROM settings WHERE key = ?");
+    q.bind(1, key);
+    if (value) q.bind(2, *value);
+    if (int rc = q.step(); rc != SQLITE_DONE) return sqlite_error(db_, rc, "saving a setting");
+    return Ok{};
+  }
+
+  Result<std::vector<std::string>> idle_sessions(std::int64_t before_ms) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, "SELECT session_id FROM events GROUP BY session_id HAVING MAX(at) < ?");
+    q.bind(1, before_ms);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) out.push_back(q.text(0));
+    if (rc != SQLITE_DONE) return sqlite_error(db_, rc, "finding old sessions");
+    return out;
   }
 
   Result<std::optional<IdempotentWrite>> find_idempotent(const std::string& key) override {
@@ -363,6 +473,7 @@ class SqliteStore final : public SessionStore {
     insert.bind(1, session_id).bind(2, static_cast<std::int64_t>(event.seq)).bind(3, event.kind).bind(4, event.body)
         .bind(5, event.at_ms);
     if (int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(db_, rc, "appending an event");
+    if (auto error = index(session_id, event.search)) return error;
     if (!event.idempotency_key.empty()) {
       if (auto error = record_key(event.idempotency_key, session_id, event.seq)) return error;
     }
@@ -379,6 +490,16 @@ class SqliteStore final : public SessionStore {
   // truncate the log again.
   Status scrub() {
     return exec("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);", "scrubbing deleted data");
+  }
+
+  // Inside an open transaction: makes `texts` findable as part of the session.
+  std::optional<Error> index(const std::string& session_id, const std::vector<SearchText>& texts) {
+    for (const SearchText& text : texts) {
+      Statement insert(db_, "INSERT INTO search(folded, session_id, original) VALUES(?,?,?)");
+      insert.bind(1, text.folded).bind(2, session_id).bind(3, text.original);
+      if (int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(db_, rc, "indexing text for search");
+    }
+    return std::nullopt;
   }
 
   // Inside an open transaction: records which write a key belongs to.

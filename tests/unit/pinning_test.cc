@@ -38,7 +38,7 @@ TEST_CASE("a session keeps the flow it started with when the file changes, also 
   LocaleNegotiator locales({"en"});
   FakeClock clock;
   auto store = std::move(*open_sqlite_store(dir.path() + "/tandem.db"));
-  NewSession request{"pinned", {PartnerInfo{"Ana", "en"}, PartnerInfo{"Ben", "en"}}, {}};
+  NewSession request{"pinned", {PartnerInfo{"Ana", "en"}, PartnerInfo{"Ben", "en"}}, {}, {}};
 
   FlowLibrary library;
   library.add(flow_from(kVersion1));

@@ -1,0 +1,112 @@
+// History: full-text search in every script, server settings and the retention period.
+#include <catch2/catch.hpp>
+
+#include "http_support.h"
+#include "i18n/text.h"
+
+using namespace tandem;
+using namespace tandem::testing;
+using nlohmann::json;
+
+namespace {
+
+// Starts feel-prefer-try and has the first partner type `words` at the first text question.
+std::string session_saying(TestServer& server, const std::string& locale, const std::string& words) {
+  json view = server.post_json("/api/sessions", new_session_body(locale, locale), 201);
+  const std::string id = view["id"];
+  const std::string input = "/api/sessions/" + id + "/input";
+  server.turn(input, {{"partner", "a"}, {"value", "yes"}});
+  server.turn(input, {{"partner", "b"}, {"value", "yes"}});
+  json asked = server.get_json("/api/sessions/" + id + "?partner=a");
+  REQUIRE(asked["input"]["type"] == "text");
+  server.turn(input, {{"partner", "a"}, {"value", words}});
+  return id;
+}
+
+std::vector<std::string> found(TestServer& server, const std::string& query) {
+  httplib::Params params{{"q", query}};
+  auto res = server.client().Get("/api/sessions", params, httplib::Headers{});
+  REQUIRE(res);
+  INFO(res->body);
+  REQUIRE(res->status == 200);
+  json answer = json::parse(res->body);
+  std::vector<std::string> ids;
+  for (const json& s : answer["sessions"]) ids.push_back(s["id"]);
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("search folds case, accents and width, and keeps marks that change a letter", "[i18n]") {
+  CHECK(search_fold("Café") == "cafe");
+  CHECK(search_fold("STRASSE") == search_fold("Straße"));
+  CHECK(search_fold("ＡＢＣ１") == "abc1");
+  CHECK(search_fold("مَرْحَبًا") == "مرحبا");
+  CHECK(search_fold("Ёлка") == "елка");
+  CHECK(search_fold("が") == "が");              // a dakuten makes another kana: kept
+  CHECK(search_fold("नमस्ते") == "नमस्ते");        // Devanagari vowel signs and virama: kept
+  CHECK(truncate_graphemes("👩‍❤️‍👨abc", 2) == "👩‍❤️‍👨a…");
+  CHECK(truncate_graphemes("abc", 3) == "abc");
+}
+
+TEST_CASE("history search finds typed answers and names in every script", "[http][search]") {
+  TestServer server;
+  std::string es = session_saying(server, "es", "Me sentí sola en la Cena");
+  std::string ja = session_saying(server, "ja", "夕食のときに寂しかった");
+  std::string ar = session_saying(server, "ar", "شعرتُ بالوحدة");
+
+  CHECK(found(server, "SOLA EN") == std::vector{es});
+  CHECK(found(server, "senti") == std::vector{es});          // without the accent
+  CHECK(found(server, "夕食のとき") == std::vector{ja});        // trigram index
+  CHECK(found(server, "寂し") == std::vector{ja});             // two characters: a scan
+  CHECK(found(server, "بالوحدة") == std::vector{ar});          // without the vowel mark
+  CHECK(found(server, "Ben").size() == 3);                    // names are found too
+  CHECK(found(server, "no such words").empty());
+  CHECK(found(server, "   ").size() == 3);                    // blank: everything
+  CHECK(found(server, "\"quoted\" OR") .empty());             // search syntax is taken literally
+
+  json answer = server.get_json("/api/sessions?q=cena");
+  REQUIRE(answer["sessions"].size() == 1);
+  CHECK(answer["sessions"][0]["matches"] == json::array({"Me sentí sola en la Cena"}));
+  CHECK(answer["query"] == "cena");
+  CHECK_FALSE(server.get_json("/api/sessions")["sessions"][0].contains("matches"));
+
+  // Bad queries are clear errors.
+  auto invalid = server.client().Get("/api/sessions?q=%C3%28");
+  CHECK(invalid->status == 400);
+  CHECK(json::parse(invalid->body)["code"] == "invalid-utf8");
+  httplib::Params long_query{{"q", std::string(201, 'a')}};
+  auto too_long = server.client().Get("/api/sessions", long_query, httplib::Headers{});
+  CHECK(too_long->status == 400);
+  CHECK(json::parse(too_long->body)["code"] == "text-too-long");
+
+  // A deleted conversation is not found any more.
+  server.post_json("/api/sessions/" + es + "/delete", json::object());
+  CHECK(found(server, "sola").empty());
+}
+
+TEST_CASE("a retention period deletes old conversations for real, and only those", "[http][search]") {
+  TestServer server;
+  CHECK(server.get_json("/api/settings") == json{{"retention_days", nullptr}});
+  std::string old = session_saying(server, "en", "an old evening");
+  server.clock().advance(31LL * 24 * 60 * 60 * 1000);
+  std::string recent = session_saying(server, "en", "a recent evening");
+
+  CHECK(server.post_json("/api/settings", {{"retention_days", 0}}, 400)["field"] == "retention_days");
+  CHECK(server.post_json("/api/settings", {{"retention_days", "30"}}, 400)["field"] == "retention_days");
+  CHECK(server.post_json("/api/settings", json::object(), 400)["field"] == "retention_days");
+  CHECK(server.get_json("/api/sessions")["sessions"].size() == 2);  // nothing changed
+
+  CHECK(server.post_json("/api/settings", {{"retention_days", 30}}) == json{{"retention_days", 30}});
+  json left = server.get_json("/api/sessions")["sessions"];
+  REQUIRE(left.size() == 1);
+  CHECK(left[0]["id"] == recent);
+  CHECK(server.get_json("/api/sessions/" + old + "?partner=a", 404)["code"] == "unknown-session");
+  CHECK(found(server, "old evening").empty());
+  CHECK(server.stored_events(old) == 0);
+
+  // Turning it off keeps everything from then on.
+  CHECK(server.post_json("/api/settings", {{"retention_days", nullptr}}) == json{{"retention_days", nullptr}});
+  server.clock().advance(400LL * 24 * 60 * 60 * 1000);
+  CHECK(server.get_json("/api/sessions")["sessions"].size() == 1);
+}
