@@ -121,7 +121,21 @@ class Statement {
 class SqliteStore final : public SessionStore {
  public:
   SqliteStore(sqlite3* db, StoreOptions options) : db_(db), options_(options) {}
-  ~SqliteStore() override { sqlite3_close_v2(db_); }
+  ~SqliteStore() override {
+    sqlite3_close_v2(reader_);
+    sqlite3_close_v2(db_);
+  }
+
+  // Reads go through a second, read-only connection: in WAL mode they see every committed
+  // write and never wait for a commit's fsync, so requests keep joining the next group commit
+  // instead of queueing behind the one in progress.
+  Status open_reader(const std::string& path) {
+    int rc = sqlite3_open_v2(path.c_str(), &reader_, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, nullptr);
+    if (rc != SQLITE_OK) return sqlite_error(reader_, rc, "opening " + path + " for reading");
+    sqlite3_busy_timeout(reader_, 2000);
+    sqlite3_extended_result_codes(reader_, 1);
+    return Ok{};
+  }
 
   Status exec(const char* sql, const std::string& doing) {
     char* message = nullptr;
@@ -204,44 +218,44 @@ class SqliteStore final : public SessionStore {
   }
 
   Result<std::optional<SessionRecord>> find_session(const std::string& id) override {
-    std::lock_guard lock(mutex_);
-    Statement q(db_, "SELECT id, flow_id, flow_version, flow_hash, created_at FROM sessions WHERE id = ?");
+    std::lock_guard lock(read_mutex_);
+    Statement q(reader_, "SELECT id, flow_id, flow_version, flow_hash, created_at FROM sessions WHERE id = ?");
     q.bind(1, id);
     int rc = q.step();
     if (rc == SQLITE_DONE) return std::optional<SessionRecord>();
-    if (rc != SQLITE_ROW) return sqlite_error(db_, rc, "reading a session");
+    if (rc != SQLITE_ROW) return sqlite_error(reader_, rc, "reading a session");
     return std::optional<SessionRecord>(record(q));
   }
 
   Result<std::vector<SessionRecord>> list_sessions() override {
-    std::lock_guard lock(mutex_);
-    Statement q(db_, "SELECT id, flow_id, flow_version, flow_hash, created_at FROM sessions ORDER BY created_at DESC");
+    std::lock_guard lock(read_mutex_);
+    Statement q(reader_, "SELECT id, flow_id, flow_version, flow_hash, created_at FROM sessions ORDER BY created_at DESC");
     std::vector<SessionRecord> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) out.push_back(record(q));
-    if (rc != SQLITE_DONE) return sqlite_error(db_, rc, "listing sessions");
+    if (rc != SQLITE_DONE) return sqlite_error(reader_, rc, "listing sessions");
     return out;
   }
 
   Result<std::string> flow_source(const std::string& hash) override {
-    std::lock_guard lock(mutex_);
-    Statement q(db_, "SELECT source FROM flows WHERE hash = ?");
+    std::lock_guard lock(read_mutex_);
+    Statement q(reader_, "SELECT source FROM flows WHERE hash = ?");
     q.bind(1, hash);
     int rc = q.step();
     if (rc == SQLITE_DONE) return make_error("unknown-flow", "no stored flow with hash " + hash);
-    if (rc != SQLITE_ROW) return sqlite_error(db_, rc, "reading a flow");
+    if (rc != SQLITE_ROW) return sqlite_error(reader_, rc, "reading a flow");
     return q.text(0);
   }
 
   Result<std::vector<StoredEvent>> events(const std::string& session_id) override {
-    std::lock_guard lock(mutex_);
-    Statement q(db_, "SELECT seq, kind, body, at FROM events WHERE session_id = ? ORDER BY seq");
+    std::lock_guard lock(read_mutex_);
+    Statement q(reader_, "SELECT seq, kind, body, at FROM events WHERE session_id = ? ORDER BY seq");
     q.bind(1, session_id);
     std::vector<StoredEvent> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW)
       out.push_back(StoredEvent{static_cast<std::uint64_t>(q.integer(0)), q.text(1), q.text(2), q.integer(3), {}});
-    if (rc != SQLITE_DONE) return sqlite_error(db_, rc, "reading events");
+    if (rc != SQLITE_DONE) return sqlite_error(reader_, rc, "reading events");
     return out;
   }
 
@@ -291,13 +305,13 @@ class SqliteStore final : public SessionStore {
   }
 
   Result<std::vector<SearchHit>> search(const std::string& folded) override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(read_mutex_);
     // A trigram index needs three characters; shorter searches (two CJK characters are a word)
     // read every row, which is quick for one couple's history.
     std::size_t characters = 0;
     for (unsigned char c : folded) characters += (c & 0xC0) != 0x80;
     bool indexed = characters >= 3;
-    Statement q(db_, indexed ? "SELECT session_id, original FROM search WHERE search MATCH ?"
+    Statement q(reader_, indexed ? "SELECT session_id, original FROM search WHERE search MATCH ?"
                              : "SELECT session_id, original FROM search WHERE instr(folded, ?) > 0");
     std::string phrase = folded;
     if (indexed) {  // one phrase: quotes doubled, everything else literal
@@ -309,7 +323,7 @@ class SqliteStore final : public SessionStore {
     std::vector<SearchHit> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) out.push_back(SearchHit{q.text(0), q.text(1)});
-    if (rc != SQLITE_DONE) return sqlite_error(db_, rc, "searching");
+    if (rc != SQLITE_DONE) return sqlite_error(reader_, rc, "searching");
     return out;
   }
 
@@ -332,12 +346,12 @@ class SqliteStore final : public SessionStore {
   }
 
   Result<std::optional<std::string>> setting(const std::string& key) override {
-    std::lock_guard lock(mutex_);
-    Statement q(db_, "SELECT value FROM settings WHERE key = ?");
+    std::lock_guard lock(read_mutex_);
+    Statement q(reader_, "SELECT value FROM settings WHERE key = ?");
     q.bind(1, key);
     int rc = q.step();
     if (rc == SQLITE_DONE) return std::optional<std::string>();
-    if (rc != SQLITE_ROW) return sqlite_error(db_, rc, "reading a setting");
+    if (rc != SQLITE_ROW) return sqlite_error(reader_, rc, "reading a setting");
     return std::optional<std::string>(q.text(0));
   }
 
@@ -352,33 +366,33 @@ class SqliteStore final : public SessionStore {
   }
 
   Result<std::vector<std::string>> idle_sessions(std::int64_t before_ms) override {
-    std::lock_guard lock(mutex_);
-    Statement q(db_, "SELECT session_id FROM events GROUP BY session_id HAVING MAX(at) < ?");
+    std::lock_guard lock(read_mutex_);
+    Statement q(reader_, "SELECT session_id FROM events GROUP BY session_id HAVING MAX(at) < ?");
     q.bind(1, before_ms);
     std::vector<std::string> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) out.push_back(q.text(0));
-    if (rc != SQLITE_DONE) return sqlite_error(db_, rc, "finding old sessions");
+    if (rc != SQLITE_DONE) return sqlite_error(reader_, rc, "finding old sessions");
     return out;
   }
 
   Result<std::optional<IdempotentWrite>> find_idempotent(const std::string& key) override {
-    std::lock_guard lock(mutex_);
-    Statement q(db_, "SELECT session_id, seq FROM idempotency WHERE key = ?");
+    std::lock_guard lock(read_mutex_);
+    Statement q(reader_, "SELECT session_id, seq FROM idempotency WHERE key = ?");
     q.bind(1, key);
     int rc = q.step();
     if (rc == SQLITE_DONE) return std::optional<IdempotentWrite>();
-    if (rc != SQLITE_ROW) return sqlite_error(db_, rc, "reading an idempotency key");
+    if (rc != SQLITE_ROW) return sqlite_error(reader_, rc, "reading an idempotency key");
     return std::optional<IdempotentWrite>(IdempotentWrite{q.text(0), static_cast<std::uint64_t>(q.integer(1))});
   }
 
   Result<std::vector<AgreementVersion>> agreements() override {
-    std::lock_guard lock(mutex_);
-    Statement q(db_, "SELECT version, session_id, fields, created_at FROM agreements ORDER BY version");
+    std::lock_guard lock(read_mutex_);
+    Statement q(reader_, "SELECT version, session_id, fields, created_at FROM agreements ORDER BY version");
     std::vector<AgreementVersion> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) out.push_back(AgreementVersion{q.integer(0), q.text(1), q.text(2), q.integer(3)});
-    if (rc != SQLITE_DONE) return sqlite_error(db_, rc, "reading the agreement");
+    if (rc != SQLITE_DONE) return sqlite_error(reader_, rc, "reading the agreement");
     return out;
   }
 
@@ -520,6 +534,8 @@ class SqliteStore final : public SessionStore {
   sqlite3* db_;
   StoreOptions options_;
   std::mutex mutex_;  // one connection: one statement sequence at a time
+  sqlite3* reader_ = nullptr;
+  std::mutex read_mutex_;
 
   std::mutex queue_mutex_;  // guards queue_ and leading_
   std::condition_variable queue_changed_;
@@ -557,6 +573,7 @@ Result<std::unique_ptr<SessionStore>> open_sqlite_store(const std::string& path,
   }
   auto store = std::make_unique<SqliteStore>(db, options);
   if (auto ok = store->configure(); !ok) return ok.error();
+  if (auto ok = store->open_reader(path); !ok) return ok.error();
   return std::unique_ptr<SessionStore>(std::move(store));
 }
 
