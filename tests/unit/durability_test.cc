@@ -33,9 +33,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server_process.h"
 #include "test_support.h"
-
-extern char** environ;
 
 using namespace tandem::testing;
 using nlohmann::json;
@@ -45,94 +44,11 @@ namespace {
 constexpr int kClients = 6;
 constexpr int kDefaultRounds = 8;
 
-// `tandem serve --port 0 --data DIR` in a child process, signed in the way a browser is.
-class KillableServer {
- public:
-  explicit KillableServer(const std::string& data_dir) {
-    try {
-      start(data_dir);
-    } catch (...) {  // a failed REQUIRE: leave no server running behind
-      if (pid_ > 0) kill_hard();
-      if (out_ >= 0) ::close(out_);
-      throw;
-    }
-  }
-  ~KillableServer() {
-    if (pid_ > 0) kill_hard();
-    ::close(out_);
-  }
-  KillableServer(const KillableServer&) = delete;
-  KillableServer& operator=(const KillableServer&) = delete;
-
-  void kill_hard() {
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
-  int port() const { return port_; }
-  const std::string& origin() const { return origin_; }
-  const std::string& cookie() const { return cookie_; }
-  const std::string& csrf() const { return csrf_; }
-
- private:
-  void start(const std::string& data_dir) {
-    int pipe_fds[2];
-    REQUIRE(::pipe(pipe_fds) == 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-    std::vector<std::string> args = {TANDEM_BIN, "serve", "--port", "0", "--data", data_dir};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = -1;
-    int spawned = posix_spawn(&pid, TANDEM_BIN, &actions, nullptr, argv.data(), environ);
-    if (spawned == 0) pid_ = pid;
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(pipe_fds[1]);
-    out_ = pipe_fds[0];
-    REQUIRE(spawned == 0);
-    std::string printed;
-    std::smatch match;
-    const std::regex address("http://127\\.0\\.0\\.1:([0-9]+)/\\?token=([0-9a-f]+)");
-    char buffer[256];
-    while (!std::regex_search(printed, match, address)) {
-      ssize_t n = ::read(out_, buffer, sizeof buffer);
-      INFO("tandem serve printed: " << printed);
-      REQUIRE(n > 0);  // it exited (a damaged database, for one) before printing its address
-      printed.append(buffer, static_cast<std::size_t>(n));
-    }
-    port_ = std::stoi(match[1]);
-    origin_ = "http://127.0.0.1:" + std::to_string(port_);
-
-    // Sign in: the printed address answers 303 with the session cookie.
-    httplib::Client c("127.0.0.1", port_);
-    auto res = c.Get(("/?token=" + match[2].str()).c_str());
-    REQUIRE(res);
-    REQUIRE(res->status == 303);
-    std::string set_cookie = res->get_header_value("Set-Cookie");
-    REQUIRE(set_cookie.starts_with("tandem="));
-    cookie_ = set_cookie.substr(0, set_cookie.find(';'));
-    auto csrf = c.Get("/api/csrf", {{"Cookie", cookie_}});
-    REQUIRE(csrf);
-    REQUIRE(csrf->status == 200);
-    csrf_ = json::parse(csrf->body).at("csrf");
-  }
-
-  pid_t pid_ = -1;
-  int out_ = -1;
-  int port_ = 0;
-  std::string origin_, cookie_, csrf_;
-};
-
 // What a client thread needs to talk to one launch.
 struct Endpoint {
   int port = 0;
   std::string origin, cookie, csrf;
-  explicit Endpoint(const KillableServer& s) : port(s.port()), origin(s.origin()), cookie(s.cookie()), csrf(s.csrf()) {}
+  explicit Endpoint(const ServerProcess& s) : port(s.port()), origin(s.origin()), cookie(s.cookie()), csrf(s.csrf()) {}
 };
 
 // One mutation exactly as it was sent, so it can be checked and retried byte for byte.
@@ -538,7 +454,7 @@ void check_database(const std::string& path, std::vector<Client>& clients, Probl
 // Reads from the restarted server.
 class Reader {
  public:
-  explicit Reader(const KillableServer& s) : e_(s), http_("127.0.0.1", s.port()) {
+  explicit Reader(const ServerProcess& s) : e_(s), http_("127.0.0.1", s.port()) {
     http_.set_keep_alive(true);
     http_.set_tcp_nodelay(true);
     http_.set_read_timeout(10, 0);
@@ -598,7 +514,7 @@ std::string shown_mismatch(const SessionOnServer& s, const Request& r, std::uint
 }
 
 // Checks what the restarted server shows, then retries every in-flight request with its key.
-void check_server(KillableServer& server, std::vector<Client>& clients, Problems& problems, std::ostringstream& log) {
+void check_server(ServerProcess& server, std::vector<Client>& clients, Problems& problems, std::ostringstream& log) {
   Reader reader(server);
   int retried_present = 0, retried_absent = 0, replayed = 0;
   for (Client& c : clients) {
@@ -728,7 +644,7 @@ TEST_CASE("SIGKILL under load, repeated: every acknowledged turn survives and th
     clients[i].rng.seed(static_cast<std::mt19937::result_type>(seed + 7919 * (i + 1)));
   }
 
-  auto server = std::make_unique<KillableServer>(data.path());
+  auto server = std::make_unique<ServerProcess>(data.path());
   for (int round = 1; round <= rounds; ++round) {
     const auto round_start = std::chrono::steady_clock::now();
     const int delay_ms = std::uniform_int_distribution<int>(150, 600)(rng);
@@ -756,7 +672,7 @@ TEST_CASE("SIGKILL under load, repeated: every acknowledged turn survives and th
       REQUIRE(problems.list.empty());
     }
 
-    server = std::make_unique<KillableServer>(data.path());  // the same data, recovered
+    server = std::make_unique<ServerProcess>(data.path());  // the same data, recovered
     std::ostringstream log;
     int acked = 0, total = 0;
     for (const Client& c : clients) {
