@@ -81,7 +81,13 @@ async function postJson(path, body) {
 
 const sessionPath = (id) => `/api/sessions/${encodeURIComponent(id)}`;
 
+/** Where a transcript can be read or saved: format '' (JSON), 'md', 'txt' or 'html'. */
+function transcriptPath(id, format, { locale, tz, partner } = {}) {
+  return `${sessionPath(id)}/transcript${format ? `.${format}` : ''}${query({ partner, locale, tz })}`;
+}
+
 export const api = {
+  me: () => getJson('/api/me'),
   locales: () => getJson('/api/locales'),
   ui: (locale) => getJson(`/api/ui${query({ locale })}`),
   flows: (locale) => getJson(`/api/flows${query({ locale })}`),
@@ -91,6 +97,17 @@ export const api = {
   pause: (id, partner, seq) => postJson(`${sessionPath(id)}/pause`, { partner, seq }),
   resume: (id, partner, seq) => postJson(`${sessionPath(id)}/resume`, { partner, seq }),
   stop: (id, partner, seq) => postJson(`${sessionPath(id)}/stop`, { partner, seq }),
-  transcript: (id, locale) => getJson(`${sessionPath(id)}/transcript${query({ locale })}`),
-  transcriptMarkdownUrl: (id, locale) => `${sessionPath(id)}/transcript.md${query({ locale })}`,
+  /** A code and a link with which `partner` joins from another device. */
+  pair: (id, partner) => postJson(`${sessionPath(id)}/pair`, { partner }),
+  /** The live stream of one partner's views (Server-Sent Events, `view` events). */
+  eventsUrl: (id, partner) => `${sessionPath(id)}/events${query({ partner })}`,
+  transcript: (id, options) => getJson(transcriptPath(id, '', options)),
+  transcriptUrl: (id, format, options) => transcriptPath(id, format, options),
+  /** Every session, newest first; with `q`, only those whose names or typed answers match. */
+  sessions: ({ q, tz, locale } = {}) => getJson(`/api/sessions${query({ q, tz, locale })}`),
+  deleteSession: (id) => postJson(`${sessionPath(id)}/delete`, {}),
+  deleteEverything: () => postJson('/api/delete-everything', { confirm: 'delete everything' }),
+  agreement: (locale) => getJson(`/api/agreement${query({ locale })}`),
+  settings: () => getJson('/api/settings'),
+  saveSettings: (settings) => postJson('/api/settings', settings),
 };

@@ -316,25 +316,25 @@ function scaleControl(input, strings, onSubmit) {
   return { element: form, focus: () => range.focus() };
 }
 
-function formatTime(iso, locale) {
+function formatTime(iso, locale, timeZone) {
   if (!iso) return null;
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return null;
   try {
-    return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' }).format(date);
+    return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', timeZone }).format(date);
   } catch {
     return null;
   }
 }
 
-/** The transcript (GET …/transcript) as a readable list. */
-export function transcriptItems(transcript, strings) {
+/** The transcript (GET …/transcript) as a readable list; times in `timeZone` (the reader's). */
+export function transcriptItems(transcript, strings, timeZone = undefined) {
   return (transcript.turns ?? []).map((turn) => {
     const partner = turn.partner === 'a' || turn.partner === 'b' ? turn.partner : null;
     const who = partner
       ? el('bdi', { text: transcript.partners?.[partner]?.name ?? '' })
       : document.createTextNode(strings.text('ui.transcript.guide'));
-    const time = formatTime(turn.at, transcript.locale);
+    const time = formatTime(turn.at, transcript.locale, timeZone);
     // An answer typed in another language than the transcript's (its turn carries its author's
     // locale) takes its own direction, as in the thread: Arabic in a Japanese transcript runs
     // right to left, with its full stop at its end.

@@ -401,3 +401,48 @@ test('pseudo-locale ar-XB: the page runs right to left', async (t) => {
   assert.deepEqual(foreign, [], 'no request left the Tandem server');
   assert.deepEqual(problems, [], 'no script errors or CSP violations');
 });
+
+// ---- Test 4: the header on a phone, in the longest languages -----------------------------------
+
+/** How many rows the header's top line and its conversation line take (boxes side by side share a row). */
+async function headerRows(page) {
+  return page.evaluate(() => {
+    const rows = (nodes) => {
+      const boxes = nodes.filter((node) => node.getClientRects().length > 0 && !node.closest('[hidden], .visually-hidden'))
+        .map((node) => node.getBoundingClientRect()).sort((x, y) => x.top - y.top);
+      let count = 0;
+      let bottom = -Infinity;
+      for (const box of boxes) {
+        if (box.top >= bottom - 1) count++;
+        bottom = Math.max(bottom, box.bottom);
+      }
+      return count;
+    };
+    return {
+      top: rows([...document.querySelectorAll('.topbar-inner > *')]),
+      session: rows([...document.querySelectorAll('.session-bar > .progress, .session-actions > *')]),
+    };
+  });
+}
+
+test('at 360 px the header keeps to one row, with Pause and Stop on the next, in de, ru, hi and en-XA', async (t) => {
+  const { page, foreign, problems } = await open(t, { serverArgs: ['--pseudo-locales'],
+    viewport: { width: 360, height: 740 } });
+  for (const locale of ['de', 'ru', 'hi', 'en-XA']) {
+    await page.goto(new URL('/#start', page.url()).href);
+    await page.waitForSelector('body[data-screen="setup"][data-state="idle"]');
+    await setUp(page, { names: { a: 'Ana', b: 'Ben' }, locales: { a: locale, b: locale }, pageLocale: locale });
+    assert.deepEqual((await headerRows(page)).top, 1, `${locale}: Menu and Quick exit share one row`);
+    await assertFits(page, `setup (${locale})`);
+    await start(page);
+    await nextInput(page, null);
+    assert.equal(await page.getAttribute('html', 'lang'), locale);
+    await shot(page, `header-${locale}-360.png`);
+    assert.deepEqual(await headerRows(page), { top: 1, session: 1 },
+      `${locale}: one row for Menu and Quick exit, one for progress, Pause and Stop`);
+    await assertFits(page, `chat (${locale})`);
+    await shot(page, `header-${locale}-360.png`);
+  }
+  assert.deepEqual(foreign, [], 'no request left the Tandem server');
+  assert.deepEqual(problems, [], 'no script errors or CSP violations');
+});

@@ -128,15 +128,16 @@ export async function closeBrowser() {
  *   foreign   every request the page made to anywhere but that server (should stay empty);
  *   problems  page errors and Content Security Policy violations (should stay empty);
  *   inputs    the JSON body of every answer POSTed to …/input, in order.
+ * `locale` is the browser's language (Accept-Language, so the page's suggested language).
  * `reducedMotion` is 'reduce' unless a test wants to see motion ('no-preference'): reduced motion
  * means no smooth scrolling or fades half-way through a screenshot.
  */
-export async function open(t, { serverArgs = [], reducedMotion = 'reduce' } = {}) {
+export async function open(t, { serverArgs = [], reducedMotion = 'reduce', locale = 'en-US',
+  viewport = { width: 900, height: 900 } } = {}) {
   assert.ok(browser, 'launchBrowser() must run first (in `before`)');
   const server = await startServer(serverArgs);
   running.add(server);
-  const context = await browser.newContext({ viewport: { width: 900, height: 900 }, locale: 'en-US',
-    reducedMotion });
+  const context = await browser.newContext({ viewport, locale, reducedMotion });
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_MS);
   const foreign = [];
@@ -150,6 +151,7 @@ export async function open(t, { serverArgs = [], reducedMotion = 'reduce' } = {}
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
+    if (process.env.DEBUG_CONSOLE) console.log(message.text());
     if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) {
       problems.push(`CSP: ${message.text()}`);
     }
@@ -215,4 +217,124 @@ export async function describeInput(page) {
 export async function nextInput(page, previousKey) {
   await waitForQuestion(page, previousKey);
   return describeInput(page);
+}
+
+// ---- More browsers on the same server (a second device) ---------------------------------------
+
+/**
+ * Another browser context on a server that open() started: a separate browser, sharing no
+ * cookies or storage with the first, that opens `url` (e.g. a pairing link). Closed when test
+ * `t` ends. Returns { context, page, foreign, problems }.
+ */
+export async function openAnother(t, server, url, { locale = 'en-US', reducedMotion = 'reduce',
+  viewport = { width: 900, height: 900 } } = {}) {
+  assert.ok(browser, 'launchBrowser() must run first (in `before`)');
+  const context = await browser.newContext({ viewport, locale, reducedMotion });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_MS);
+  const foreign = [];
+  const problems = [];
+  page.on('request', (request) => {
+    const address = request.url();
+    if (address !== 'about:blank' && new URL(address).origin !== server.origin) foreign.push(address);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) {
+      problems.push(`CSP: ${message.text()}`);
+    }
+  });
+  t.after(() => context.close());
+  await page.goto(url);
+  return { context, page, foreign, problems };
+}
+
+// ---- The API, from inside a signed-in page ----------------------------------------------------
+
+/**
+ * One API call made by the page itself (its cookie, its origin), with the CSRF token and a
+ * fresh Idempotency-Key on a POST. Returns { status, body }.
+ */
+export async function apiCall(page, method, path, body = undefined) {
+  return page.evaluate(async ([verb, address, payload]) => {
+    const headers = { Accept: 'application/json' };
+    if (verb === 'POST') {
+      const csrf = await (await fetch('/api/csrf')).json();
+      Object.assign(headers, { 'Content-Type': 'application/json', 'X-Tandem-CSRF': csrf.csrf,
+        'Idempotency-Key': crypto.randomUUID() });
+    }
+    const response = await fetch(address, { method: verb, headers,
+      body: payload === undefined ? undefined : JSON.stringify(payload) });
+    const text = await response.text();
+    let parsed = null;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+    return { status: response.status, body: parsed };
+  }, [method, path, body]);
+}
+
+/**
+ * Starts a session through the API and answers for both partners until it ends (or until
+ * `stopWhen(view)` is true). `answerFor(input, partner, view)` gives a value, or undefined
+ * for the defaults: the first option, the top of a scale, "yes" to every item of a list, and
+ * `typed text (step, partner)` for text. Returns the last view seen.
+ */
+export async function walkSession(page, { flow, partners, answerFor = () => undefined, stopWhen = () => false,
+  sessionId = null }) {
+  let view;
+  if (sessionId) {
+    view = (await apiCall(page, 'GET', `/api/sessions/${sessionId}?partner=a`)).body;
+  } else {
+    const started = await apiCall(page, 'POST', '/api/sessions', { flow, partners });
+    assert.equal(started.status, 201, `session started: ${JSON.stringify(started.body)}`);
+    view = started.body;
+  }
+  for (let turn = 0; turn < 200; turn++) {
+    if (view.status !== 'active' || stopWhen(view)) return view;
+    const partner = view.awaiting?.[0];
+    assert.ok(partner, `someone is awaited at step ${view.progress?.step}`);
+    if (view.viewer !== partner) view = (await apiCall(page, 'GET', `/api/sessions/${view.id}?partner=${partner}`)).body;
+    if (stopWhen(view)) return view;
+    const input = view.input;
+    let value = answerFor(input, partner, view);
+    if (value === undefined) {
+      if (input.type === 'text') value = `typed text (${input.step}, ${partner})`;
+      else if (input.type === 'scale') value = input.max;
+      else if (input.type === 'list') value = input.items.map(() => 'yes');
+      else if (input.type === 'multi') value = input.options.slice(0, Math.max(1, input.min)).map((o) => o.value);
+      else value = input.options[0].value;
+    }
+    const answered = await apiCall(page, 'POST', `/api/sessions/${view.id}/input`,
+      { partner, value, seq: view.seq });
+    assert.equal(answered.status, 200, `answer at ${input.step}: ${JSON.stringify(answered.body)}`);
+    view = answered.body;
+  }
+  assert.fail('the session did not end within 200 answers');
+}
+
+// ---- Accessibility ----------------------------------------------------------------------------
+
+const AXE = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'node_modules', 'axe-core',
+  'axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core (WCAG 2.x A and AA rules, plus best practices) on what the page shows now and
+ * returns the serious and critical violations, each as "rule: target (summary)". axe is
+ * evaluated through the DevTools protocol, which the page's Content Security Policy doesn't
+ * apply to; the page itself never loads it.
+ */
+export async function axeViolations(page) {
+  const loaded = await page.evaluate(() => typeof window.axe === 'object');
+  if (!loaded) await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    });
+    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .flatMap((v) => v.nodes.map((node) => `${v.id}: ${node.target.join(' ')} (${node.failureSummary?.split('\n')[1]?.trim() ?? v.help})`));
+  });
 }
