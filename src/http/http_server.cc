@@ -135,6 +135,7 @@ struct HttpServer::Impl {
     auto token = pairing.redeem(code, now_ms());
     if (!token) return send_join_page(req, res, status_for(token.error().code), token.error());
     auto grant = pairing.device(*token);
+    service.wake_all();  // the first device's stream now shows "devices": "two"
     res.status = 303;
     res.set_header("Location", "/?session=" + grant->session + "&partner=" + std::string(to_string(grant->partner)));
     res.set_header("Set-Cookie", std::string(kDeviceCookie) + "=" + *token + "; HttpOnly; SameSite=Strict; Path=/");
@@ -325,7 +326,9 @@ struct HttpServer::Impl {
       if (!partner) return send_problem(res, partner.error(), locale);
       if (auto key = idempotency_key(req); !key) return send_problem(res, key.error(), locale);
       if (auto view = service.view(id, *partner, ""); !view) return send_problem(res, view.error(), locale);
-      send_json(res, 201, pairing_json(pairing.issue(id, *partner, now_ms())));
+      json code = pairing_json(pairing.issue(id, *partner, now_ms()));
+      service.wake_all();  // the owner's streams carry the waiting code
+      send_json(res, 201, code);
     });
     server.Get(R"(/api/sessions/([^/]+)/events)", [this](const httplib::Request& req, httplib::Response& res) { events(req, res); });
     server.Get("/api/flows", [this](const httplib::Request& req, httplib::Response& res) {

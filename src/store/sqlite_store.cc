@@ -502,8 +502,12 @@ class SqliteStore final : public SessionStore {
   // After a delete: secure_delete has zeroed the freed pages in the database; copy everything back
   // from the write-ahead log and truncate it, rebuild the file so no freed page survives, and
   // truncate the log again.
+  // The search index first merges its segments: FTS5 only marks deleted rows in newer segments,
+  // and the older ones would keep the deleted text's trigrams until a merge.
   Status scrub() {
-    return exec("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);", "scrubbing deleted data");
+    return exec("INSERT INTO search(search) VALUES('optimize'); PRAGMA wal_checkpoint(TRUNCATE); VACUUM;"
+                " PRAGMA wal_checkpoint(TRUNCATE);",
+                "scrubbing deleted data");
   }
 
   // Inside an open transaction: makes `texts` findable as part of the session.

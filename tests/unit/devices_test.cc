@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <regex>
 
@@ -91,12 +92,16 @@ class StreamReader {
   }
   // Waits (up to five seconds) for a view with at least `seq`.
   json wait_for(std::uint64_t seq) {
+    return wait_until([&](const json& view) { return view["seq"].get<std::uint64_t>() >= seq; });
+  }
+  // Waits (up to five seconds) until the latest view satisfies `wanted`.
+  json wait_until(const std::function<bool(const json&)>& wanted) {
     for (int i = 0; i < 500; ++i) {
       auto all = views();
-      if (!all.empty() && all.back()["seq"].get<std::uint64_t>() >= seq) return all.back();
+      if (!all.empty() && wanted(all.back())) return all.back();
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    FAIL("no view with seq " << seq << " arrived; stream so far: " << raw());
+    FAIL("the view waited for did not arrive; stream so far: " << raw());
     return {};
   }
 
@@ -284,6 +289,20 @@ TEST_CASE("each partner's live stream carries their own view, never the other's 
   CHECK(owner_b->status == 403);
   auto device_a = device.get("/api/sessions/" + id + "/events?partner=a");
   CHECK(device_a->status == 403);
+}
+
+TEST_CASE("the first device's stream shows at once that the other device joined", "[http][pairing]") {
+  TestServer server(nullptr, quick_streams());
+  json view = server.post_json("/api/sessions", new_session_body(), 201);
+  const std::string id = view["id"];
+  StreamReader owner(server.client(), "/api/sessions/" + id + "/events?partner=a");
+  CHECK(owner.wait_for(1)["devices"] == "one");
+  std::string code = server.post_json("/api/sessions/" + id + "/pair", {{"partner", "b"}}, 201)["code"];
+  CHECK(owner.wait_until([](const json& v) { return v["pairing"].is_object(); })["pairing"]["code"] == code);
+  join(server, code);
+  json joined = owner.wait_until([](const json& v) { return v["devices"] == "two"; });
+  CHECK(joined["seq"] == 1);  // nothing was said: only who is where changed
+  CHECK(joined["pairing"].is_null());
 }
 
 TEST_CASE("live streams are limited, and end when the session is deleted", "[http][pairing]") {
