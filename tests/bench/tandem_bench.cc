@@ -23,8 +23,11 @@
 
 #include "cli/wiring.h"
 #include "engine/engine.h"
+#include "results_table.h"
 
 namespace {
+
+using namespace tandem::bench;
 
 using namespace tandem;
 using Clock = std::chrono::steady_clock;
@@ -131,18 +134,6 @@ std::vector<Event> walk(const FlowSet& flows, const ChoicePolicy& policy, std::s
   return events;
 }
 
-struct Row {
-  std::string what;
-  std::string figure;
-  std::string target;  // empty: for information
-  bool ok = true;
-};
-
-std::string format(double value, const char* unit) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, value < 10 ? "%.2f %s" : value < 100 ? "%.1f %s" : "%.0f %s", value, unit);
-  return buf;
-}
 
 // (a) Engine steps: each apply() of many walks, timed alone.
 void bench_steps(const Resources& resources, int walks, std::vector<Row>& rows) {
@@ -292,12 +283,6 @@ void bench_replay(const Resources& resources, std::vector<Row>& rows) {
 }
 
 // Width in columns of UTF-8 text (µ and ≤ are one column each).
-std::size_t columns(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-std::string pad(const std::string& s, std::size_t width) { return s + std::string(width - std::min(width, columns(s)), ' '); }
 
 // (d) Rendering a prompt with a plural and a select, warm (the formatter compiled and cached on
 // this thread), in languages with different plural rules.
@@ -354,20 +339,6 @@ int main(int argc, char** argv) {
   bench_replay(*resources, rows);
   bench_render(rows);
 
-  std::size_t w0 = columns("measure"), w1 = columns("figure"), w2 = columns("target");
-  for (const Row& r : rows) {
-    w0 = std::max(w0, columns(r.what));
-    w1 = std::max(w1, columns(r.figure));
-    w2 = std::max(w2, columns(r.target));
-  }
-  std::printf("\n%s  %s  %s  result\n", pad("measure", w0).c_str(), pad("figure", w1).c_str(), pad("target", w2).c_str());
-  std::printf("%s\n", std::string(w0 + w1 + w2 + 12, '-').c_str());
-  bool all_ok = true;
-  for (const Row& r : rows) {
-    const char* result = r.target.empty() ? "info" : r.ok ? "OK" : "OVER";
-    all_ok = all_ok && r.ok;
-    std::printf("%s  %s  %s  %s\n", pad(r.what, w0).c_str(), pad(r.figure, w1).c_str(),
-                pad(r.target.empty() ? "-" : r.target, w2).c_str(), result);
-  }
+  bool all_ok = print_rows(rows);
   return strict && !all_ok ? 1 : 0;
 }

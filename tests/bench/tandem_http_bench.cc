@@ -55,6 +55,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "results_table.h"
+
 #ifndef TANDEM_BIN
 #define TANDEM_BIN "tandem"
 #endif
@@ -62,6 +64,8 @@
 extern char** environ;
 
 namespace {
+
+using namespace tandem::bench;
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
@@ -532,26 +536,7 @@ class EchoServer {
   std::thread thread_;
 };
 
-struct Row {
-  std::string what;
-  std::string figure;
-  std::string target;  // empty: for information
-  bool ok = true;
-};
 
-std::string format(double value, const char* unit) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, value < 10 ? "%.2f %s" : value < 100 ? "%.1f %s" : "%.0f %s", value, unit);
-  return buf;
-}
-
-// Width in columns of UTF-8 text (µ, ≤, ≥ and ÷ are one column each).
-std::size_t columns(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-std::string pad(const std::string& s, std::size_t width) { return s + std::string(width - std::min(width, columns(s)), ' '); }
 
 void print_latency(const char* what, std::uint64_t count, double window_s, const std::vector<double>& samples) {
   Latency l = latency(samples);
@@ -788,21 +773,7 @@ int main(int argc, char** argv) {
     rows.push_back({"VmRSS per session walked to the end", format(per_session_walked, "kB"), "", true});
   }
 
-  std::size_t w0 = columns("measure"), w1 = columns("figure"), w2 = columns("target");
-  for (const Row& r : rows) {
-    w0 = std::max(w0, columns(r.what));
-    w1 = std::max(w1, columns(r.figure));
-    w2 = std::max(w2, columns(r.target));
-  }
-  std::printf("\n%s  %s  %s  result\n", pad("measure", w0).c_str(), pad("figure", w1).c_str(), pad("target", w2).c_str());
-  std::printf("%s\n", std::string(w0 + w1 + w2 + 12, '-').c_str());
-  bool all_ok = true;
-  for (const Row& r : rows) {
-    const char* result = r.target.empty() ? "info" : r.ok ? "OK" : "OVER";
-    all_ok = all_ok && r.ok;
-    std::printf("%s  %s  %s  %s\n", pad(r.what, w0).c_str(), pad(r.figure, w1).c_str(),
-                pad(r.target.empty() ? "-" : r.target, w2).c_str(), result);
-  }
+  bool all_ok = print_rows(rows);
   if (failures) {
     std::printf("\n%llu request(s) failed: the figures above are not valid\n", static_cast<unsigned long long>(failures));
     return 1;
