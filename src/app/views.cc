@@ -145,7 +145,7 @@ json render_view(const LiveSession& session, Partner viewer, const std::string& 
   }
   auto swaps = s.vars.find("swaps");
   std::int64_t round = 1 + (swaps == s.vars.end() ? 0 : std::get<std::int64_t>(swaps->second));
-  return {
+  json view = {
       {"id", session.record.id},
       {"flow", {{"id", flow.id}, {"version", flow.version}, {"title", catalogs.render(locale, flow.id, flow.title, {})}}},
       {"seq", s.seq},
@@ -159,11 +159,12 @@ json render_view(const LiveSession& session, Partner viewer, const std::string& 
                     {"of", flow.steps.size()},
                     {"round", round},
                     {"rounds", flow.rounds()}}},
-      {"thread", thread},
       {"awaiting", awaited},
       {"input", input},
       {"pause", pause},
   };
+  view["thread"] = std::move(thread);  // moved in, not copied as an initializer list would
+  return view;
 }
 
 json render_transcript(const LiveSession& session, const Reader& reader, std::optional<Partner> viewer,
@@ -190,7 +191,7 @@ json render_transcript(const LiveSession& session, const Reader& reader, std::op
         {"private", e.only.has_value()},
     });
   }
-  return {
+  json transcript = {
       {"id", session.record.id},
       {"flow", {{"id", flow.id}, {"version", flow.version}, {"title", catalogs.render(locale, flow.id, flow.title, {})}}},
       {"status", to_string(s.status)},
@@ -199,8 +200,9 @@ json render_transcript(const LiveSession& session, const Reader& reader, std::op
       {"started_at", iso8601_utc(session.record.created_ms)},
       {"started", format_date_time(session.record.created_ms, locale, reader.time_zone)},
       {"started_ago", format_relative(session.record.created_ms, reader.now_ms, locale)},
-      {"turns", turns},
   };
+  transcript["turns"] = std::move(turns);
+  return transcript;
 }
 
 }  // namespace tandem

@@ -243,7 +243,7 @@ struct HttpServer::Impl {
             sink.done();
             return true;
           }
-          std::string data = decorate(*view, id, owner).dump(-1, ' ', false, json::error_handler_t::replace);
+          std::string data = decorate(std::move(*view), id, owner).dump(-1, ' ', false, json::error_handler_t::replace);
           if (data == stream->last) return true;
           stream->last = data;
           std::string message = "event: view\ndata: " + data + "\n\n";
@@ -345,7 +345,8 @@ struct HttpServer::Impl {
       request->idempotency_key = *key;
       auto view = service.create(*request);
       if (!view) return send_problem(res, view.error(), locale);
-      send_json(res, 201, decorate(*view, (*view)["id"], true));
+      std::string id = (*view)["id"];
+      send_json(res, 201, decorate(std::move(*view), id, true));
     });
     server.Get(R"(/api/sessions/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
       const std::string id = req.matches[1];
@@ -356,7 +357,7 @@ struct HttpServer::Impl {
       if (auto ok = may_act_as(req, id, *partner); !ok) return send_problem(res, ok.error(), locale_for(req, id, partner));
       auto view = service.view(id, *partner, locale);
       if (!view) return send_problem(res, view.error(), locale_for(req, id, partner));
-      send_json(res, 200, decorate(*view, id, identity_of(req).owner));
+      send_json(res, 200, decorate(std::move(*view), id, identity_of(req).owner));
     });
     // Deleting is for real (secure_delete, WAL checkpoint, vacuum) and cannot be undone, so
     // everything needs an explicit confirmation in the body.
@@ -395,7 +396,7 @@ struct HttpServer::Impl {
                   mutation->idempotency_key = *key;
                   auto view = service.mutate(id, *mutation);
                   if (!view) return send_problem(res, view.error(), locale);
-                  send_json(res, 200, decorate(*view, id, identity_of(req).owner));
+                  send_json(res, 200, decorate(std::move(*view), id, identity_of(req).owner));
                 });
     server.Get(R"(/api/sessions/([^/]+)/transcript)", [this](const httplib::Request& req, httplib::Response& res) {
       const std::string id = req.matches[1];
