@@ -28,7 +28,6 @@ import { showAgreement } from './agreement.js';
 import { showSettings } from './settings.js';
 
 const NAME_MAX = 40;
-const PAIR_POLL_MS = 3000;
 
 const state = {
   sessionId: null,
@@ -46,7 +45,8 @@ const state = {
   lastPartners: null,
   localeTouched: { a: false, b: false },
   stream: null, // {key, source, retry} — the live views of the session on screen
-  pairPoll: 0, // while the joining screen waits for the other device
+  pairStatus: '', // what the joining screen's status line last said (state and code)
+  pairExpiry: 0, // timer: the code on the joining screen runs out
   pairing: null, // the latest code and link for the second device
 };
 
@@ -119,7 +119,6 @@ document.addEventListener('keydown', (event) => {
 
 /** Leaves the conversation screens: nothing of a partner's view stays in the page. */
 function leaveSession() {
-  stopPairPoll();
   closeStream();
   clearChat();
   state.handoff = null;
@@ -406,33 +405,10 @@ async function showPairing(view, { fresh }) {
   state.pairing = pairing;
   $('pair-intro').replaceChildren(strings.nodes('ui.pair.intro', { name, address: joinAddress(pairing) }));
   renderPairing(pairing, strings);
+  state.pairStatus = '';
   updatePairStatus(view);
-  ensureStream(view.id, 'a');
-  startPairPoll(view.id);
+  ensureStream(view.id, 'a'); // the stream says when the other device joins
   $('pair-title').focus();
-}
-
-/**
- * Joining changes nothing in the conversation itself, so the live stream doesn't report it:
- * while this screen waits, it looks every few seconds whether the other device has joined.
- */
-function startPairPoll(id) {
-  stopPairPoll();
-  state.pairPoll = setInterval(() => {
-    if (document.body.dataset.screen !== 'pair' || state.sessionId !== id) {
-      stopPairPoll();
-      return;
-    }
-    api.view(id, 'a').then((view) => {
-      if (view.devices === 'two') stopPairPoll();
-      return onLiveView(view);
-    }).catch(() => {});
-  }, PAIR_POLL_MS);
-}
-
-function stopPairPoll() {
-  clearInterval(state.pairPoll);
-  state.pairPoll = 0;
 }
 
 /** Where the other device types the code: the link without it. */
@@ -454,6 +430,14 @@ function renderPairing(pairing, strings) {
   const expires = formatDateTime(pairing?.expires_at, strings.locale, { timeStyle: 'short' });
   $('pair-expires').textContent = expires ? strings.text('ui.pair.expires', { time: expires }) : '';
   $('pair-copy').hidden = !pairing?.link || !navigator.clipboard;
+  // Running out is no event on the server: look again when the code expires.
+  clearTimeout(state.pairExpiry);
+  const left = Date.parse(pairing?.expires_at ?? '') - Date.now();
+  if (Number.isFinite(left)) {
+    state.pairExpiry = setTimeout(() => {
+      if (document.body.dataset.screen === 'pair' && state.view) updatePairStatus(state.view);
+    }, Math.max(0, left) + 500);
+  }
 }
 
 /** Waiting, joined (the used code goes away), or a code that has run out (a new one is a tap away). */
@@ -469,7 +453,13 @@ function updatePairStatus(view) {
   const expires = Date.parse(state.pairing?.expires_at ?? '');
   const expired = !joined && (!state.pairing || (Number.isFinite(expires) && expires <= Date.now()));
   const key = joined ? 'ui.pair.joined' : expired ? 'ui.pair.expired' : 'ui.pair.waiting';
-  $('pair-status').replaceChildren(strings.nodes(key, { name }));
+  // Only news rewrites the line: a stream update that changes nothing here keeps what it says
+  // (that a new code was made, or the link was copied).
+  const status = `${key}|${state.pairing?.code ?? ''}`;
+  if (status !== state.pairStatus) {
+    state.pairStatus = status;
+    $('pair-status').replaceChildren(strings.nodes(key, { name }));
+  }
   $('pair-status').classList.toggle('joined', joined);
   const card = document.querySelector('.pair-card');
   if ((joined || expired) && card.contains(document.activeElement)) $('pair-continue').focus();
@@ -498,6 +488,7 @@ $('pair-renew').addEventListener('click', () => enqueue(async () => {
     state.pairing = await api.pair(state.view.id, 'b');
     renderPairing(state.pairing, shell.strings);
     document.querySelector('.pair-card').hidden = false;
+    state.pairStatus = `ui.pair.waiting|${state.pairing.code}`;
     $('pair-status').textContent = shell.strings.text('ui.pair.renewed');
   } catch (error) {
     $('pair-error').textContent = errorText(error);
@@ -507,13 +498,11 @@ $('pair-renew').addEventListener('click', () => enqueue(async () => {
 }));
 
 $('pair-continue').addEventListener('click', () => {
-  stopPairPoll();
   if (state.sessionId) navigate(`#session=${encodeURIComponent(state.sessionId)}`);
 });
 
 $('pair-one-device').addEventListener('click', () => {
   if (!state.sessionId) return;
-  stopPairPoll();
   // Until the other partner joins, the session can still be shared on this one device.
   state.devices = 'one';
   saveSessionPrefs(state.sessionId, { devices: 'one' });
