@@ -55,6 +55,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "launch.h"
 #include "results_table.h"
 
 #ifndef TANDEM_BIN
@@ -203,46 +204,18 @@ std::vector<double> fsync_probe(const fs::path& dir, int count) {
 class ServerProcess {
  public:
   ServerProcess(const std::string& bin, const std::string& data_dir) {
-    int fds[2];
-    if (::pipe(fds) != 0) die("pipe failed");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    std::vector<std::string> args = {bin, "serve", "--port", "0", "--data", data_dir};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (int error = posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv.data(), environ); error != 0)
-      die("cannot start " + bin + ": " + std::strerror(error));
-    {
+    tandem::testing::Launch launch = tandem::testing::launch_tandem(bin, data_dir);
+    pid_ = launch.pid;
+    out_ = launch.out;
+    if (pid_ > 0) {
       std::lock_guard lock(g_cleanup_mutex);
       g_children.push_back(pid_);
     }
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(fds[1]);
-    out_ = fds[0];
-    std::string printed;
-    std::smatch match;
-    const std::regex address("http://127\\.0\\.0\\.1:([0-9]+)/\\?token=([0-9a-f]+)");
-    char buffer[256];
-    while (!std::regex_search(printed, match, address)) {
-      ssize_t n = ::read(out_, buffer, sizeof buffer);
-      if (n <= 0) die("`tandem serve` exited before printing its address; it printed:\n" + printed);
-      printed.append(buffer, static_cast<std::size_t>(n));
-    }
-    port_ = std::stoi(match[1]);
-    origin_ = "http://127.0.0.1:" + std::to_string(port_);
-
-    httplib::Client client("127.0.0.1", port_);
-    auto res = client.Get(("/?token=" + match[2].str()).c_str());
-    if (!res || res->status != 303) die("opening the printed address did not answer 303");
-    std::string set_cookie = res->get_header_value("Set-Cookie");
-    cookie_ = set_cookie.substr(0, set_cookie.find(';'));
-    if (cookie_.rfind("tandem=", 0) != 0) die("no tandem cookie in \"" + set_cookie + "\"");
-    res = client.Get("/api/csrf", {{"Cookie", cookie_}});
-    if (!res || res->status != 200) die("GET /api/csrf failed");
-    csrf_ = json::parse(res->body).at("csrf").get<std::string>();
+    if (!launch.error.empty()) die(launch.error);
+    port_ = launch.port;
+    origin_ = launch.origin;
+    cookie_ = launch.cookie;
+    csrf_ = launch.csrf;
   }
   ~ServerProcess() {
     {

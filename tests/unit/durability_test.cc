@@ -171,6 +171,17 @@ void drive_until_killed(Client& c, const Endpoint& e) {
     }
     return j;
   };
+  // The view of `partner`; nothing when the server is gone or answered something unexpected
+  // (then recorded in c.unexpected).
+  auto fetch_view = [&](const std::string& partner) -> std::optional<json> {
+    auto res = http.Get(("/api/sessions/" + c.session + "?partner=" + partner).c_str(), read_headers);
+    if (!res) return std::nullopt;
+    if (res->status != 200) {
+      c.unexpected = "GET view of " + c.session + " answered " + std::to_string(res->status) + ": " + res->body;
+      return std::nullopt;
+    }
+    return parsed(*res, "GET view");
+  };
   json view;  // the last view seen, of either partner
   for (;;) {
     if (c.session.empty()) {
@@ -197,13 +208,7 @@ void drive_until_killed(Client& c, const Endpoint& e) {
       continue;
     }
     if (!view.is_object()) {
-      auto res = http.Get(("/api/sessions/" + c.session + "?partner=a").c_str(), read_headers);
-      if (!res) return;
-      if (res->status != 200) {
-        c.unexpected = "GET view of " + c.session + " answered " + std::to_string(res->status) + ": " + res->body;
-        return;
-      }
-      auto v = parsed(*res, "GET view");
+      auto v = fetch_view("a");
       if (!v) return;
       view = *v;
     }
@@ -218,13 +223,7 @@ void drive_until_killed(Client& c, const Endpoint& e) {
     }
     const std::string who = view["awaiting"][0];
     if (view["viewer"] != who || view["input"].is_null()) {
-      auto res = http.Get(("/api/sessions/" + c.session + "?partner=" + who).c_str(), read_headers);
-      if (!res) return;
-      if (res->status != 200) {
-        c.unexpected = "GET view of " + c.session + " answered " + std::to_string(res->status) + ": " + res->body;
-        return;
-      }
-      auto v = parsed(*res, "GET view");
+      auto v = fetch_view(who);
       if (!v) return;
       view = *v;
       if (view["input"].is_null()) {

@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-extern char** environ;
+#include "launch.h"
 
 namespace tandem::testing {
 
@@ -76,48 +76,15 @@ class ServerProcess {
 
  private:
   void start(const std::string& data_dir) {
-    int pipe_fds[2];
-    REQUIRE(::pipe(pipe_fds) == 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-    std::vector<std::string> args = {TANDEM_BIN, "serve", "--port", "0", "--data", data_dir};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = -1;
-    int spawned = posix_spawn(&pid, TANDEM_BIN, &actions, nullptr, argv.data(), environ);
-    if (spawned == 0) pid_ = pid;
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(pipe_fds[1]);
-    out_ = pipe_fds[0];
-    REQUIRE(spawned == 0);
-    std::string printed;
-    std::smatch match;
-    const std::regex address("http://127\\.0\\.0\\.1:([0-9]+)/\\?token=([0-9a-f]+)");
-    char buffer[256];
-    while (!std::regex_search(printed, match, address)) {
-      ssize_t n = ::read(out_, buffer, sizeof buffer);
-      INFO("tandem serve printed: " << printed);
-      REQUIRE(n > 0);  // it exited (a damaged database, for one) before printing its address
-      printed.append(buffer, static_cast<std::size_t>(n));
-    }
-    port_ = std::stoi(match[1]);
-    origin_ = "http://127.0.0.1:" + std::to_string(port_);
-
-    // Sign in: the printed address answers 303 with the session cookie.
-    httplib::Client c("127.0.0.1", port_);
-    auto res = c.Get(("/?token=" + match[2].str()).c_str());
-    REQUIRE(res);
-    REQUIRE(res->status == 303);
-    std::string set_cookie = res->get_header_value("Set-Cookie");
-    REQUIRE(set_cookie.starts_with("tandem="));
-    cookie_ = set_cookie.substr(0, set_cookie.find(';'));
-    auto csrf = c.Get("/api/csrf", {{"Cookie", cookie_}});
-    REQUIRE(csrf);
-    REQUIRE(csrf->status == 200);
-    csrf_ = nlohmann::json::parse(csrf->body).at("csrf");
+    Launch launch = launch_tandem(TANDEM_BIN, data_dir);
+    pid_ = launch.pid;
+    out_ = launch.out;
+    INFO(launch.error);
+    REQUIRE(launch.error.empty());
+    port_ = launch.port;
+    origin_ = launch.origin;
+    cookie_ = launch.cookie;
+    csrf_ = launch.csrf;
   }
 
   pid_t pid_ = -1;
