@@ -81,6 +81,77 @@ async function postJson(path, body) {
 
 const sessionPath = (id) => `/api/sessions/${encodeURIComponent(id)}`;
 
+// Each partner's thread as this page last received it, by session and partner. A view or a turn
+// then asks only for what follows (`after`), and the answer's entries are appended here, so a
+// long conversation is not sent, rendered and parsed again on every turn.
+const threads = new Map();
+const threadKey = (id, partner) => `${id}/${partner}`;
+
+/** The thread this page holds for `partner`, if any: `{ seq, locale, thread }`. */
+function held(id, partner) {
+  return threads.get(threadKey(id, partner));
+}
+
+/**
+ * Completes a view that carries only the entries after `base.seq` with what the page held then,
+ * and remembers the whole thread. A view in another language than the one held cannot be joined
+ * to it: `null` then, and the caller asks again for the whole view.
+ */
+function whole(view, base) {
+  if (!view || typeof view !== 'object' || !view.id || !view.viewer) return view;
+  if (view.thread_after !== undefined) {
+    if (!base || base.seq !== view.thread_after || base.locale !== view.locale) return null;
+    view.thread = base.thread.concat(view.thread ?? []);
+    delete view.thread_after;
+  }
+  const key = threadKey(view.id, view.viewer);
+  const current = threads.get(key);
+  if (!current || current.seq <= view.seq) threads.set(key, { seq: view.seq, locale: view.locale, thread: view.thread });
+  return view;
+}
+
+/** Drops what the page held: the server refused it (`after`), or the session is gone. */
+function forget(id, partner) {
+  if (partner) threads.delete(threadKey(id, partner));
+  else for (const key of [...threads.keys()]) if (key.startsWith(`${id}/`)) threads.delete(key);
+}
+
+const refusedAfter = (error) => error instanceof ApiError && error.problem?.field === 'after';
+
+/** A partner's view, asking only for the entries this page does not hold yet. */
+async function view(id, partner) {
+  const base = held(id, partner);
+  const full = () => getJson(`${sessionPath(id)}${query({ partner })}`).then((v) => whole(v));
+  if (!base) return full();
+  try {
+    const answer = whole(await getJson(`${sessionPath(id)}${query({ partner, after: String(base.seq) })}`), base);
+    if (answer) return answer;
+  } catch (error) {
+    if (!refusedAfter(error)) throw error;
+  }
+  forget(id, partner);
+  return full();
+}
+
+/** A turn (input, pause, resume, stop); its answer also carries only what the page lacks. */
+async function turn(id, action, body) {
+  const base = held(id, body.partner);
+  const path = `${sessionPath(id)}/${action}`;
+  if (base) {
+    try {
+      const answer = whole(await postJson(path, { ...body, after: base.seq }), base);
+      if (answer) return answer;
+      // Stored, but answered in another language than the page held: take the whole view.
+      forget(id, body.partner);
+      return view(id, body.partner);
+    } catch (error) {
+      if (!refusedAfter(error)) throw error;
+      forget(id, body.partner);  // refused before anything was stored: send it again, whole
+    }
+  }
+  return whole(await postJson(path, body));
+}
+
 /** Where a transcript can be read or saved: format '' (JSON), 'md', 'txt' or 'html'. */
 function transcriptPath(id, format, { locale, tz, partner } = {}) {
   return `${sessionPath(id)}/transcript${format ? `.${format}` : ''}${query({ partner, locale, tz })}`;
@@ -91,12 +162,12 @@ export const api = {
   locales: () => getJson('/api/locales'),
   ui: (locale) => getJson(`/api/ui${query({ locale })}`),
   flows: (locale) => getJson(`/api/flows${query({ locale })}`),
-  startSession: (flow, partners) => postJson('/api/sessions', { flow, partners }),
-  view: (id, partner) => getJson(`${sessionPath(id)}${query({ partner })}`),
-  input: (id, partner, value, seq) => postJson(`${sessionPath(id)}/input`, { partner, value, seq }),
-  pause: (id, partner, seq) => postJson(`${sessionPath(id)}/pause`, { partner, seq }),
-  resume: (id, partner, seq) => postJson(`${sessionPath(id)}/resume`, { partner, seq }),
-  stop: (id, partner, seq) => postJson(`${sessionPath(id)}/stop`, { partner, seq }),
+  startSession: async (flow, partners) => whole(await postJson('/api/sessions', { flow, partners })),
+  view,
+  input: (id, partner, value, seq) => turn(id, 'input', { partner, value, seq }),
+  pause: (id, partner, seq) => turn(id, 'pause', { partner, seq }),
+  resume: (id, partner, seq) => turn(id, 'resume', { partner, seq }),
+  stop: (id, partner, seq) => turn(id, 'stop', { partner, seq }),
   /** A code and a link with which `partner` joins from another device. */
   pair: (id, partner) => postJson(`${sessionPath(id)}/pair`, { partner }),
   /** The live stream of one partner's views (Server-Sent Events, `view` events). */
@@ -105,8 +176,14 @@ export const api = {
   transcriptUrl: (id, format, options) => transcriptPath(id, format, options),
   /** Every session, newest first; with `q`, only those whose names or typed answers match. */
   sessions: ({ q, tz, locale } = {}) => getJson(`/api/sessions${query({ q, tz, locale })}`),
-  deleteSession: (id) => postJson(`${sessionPath(id)}/delete`, {}),
-  deleteEverything: () => postJson('/api/delete-everything', { confirm: 'delete everything' }),
+  deleteSession: async (id) => {
+    forget(id);
+    return postJson(`${sessionPath(id)}/delete`, {});
+  },
+  deleteEverything: async () => {
+    threads.clear();
+    return postJson('/api/delete-everything', { confirm: 'delete everything' });
+  },
   agreement: (locale) => getJson(`/api/agreement${query({ locale })}`),
   settings: () => getJson('/api/settings'),
   saveSettings: (settings) => postJson('/api/settings', settings),

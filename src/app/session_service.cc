@@ -229,12 +229,22 @@ std::optional<std::string> SessionService::partner_locale(const std::string& id,
   return (*session)->state.info(partner).locale;
 }
 
-Result<json> SessionService::view(const std::string& id, Partner viewer, const std::string& locale) {
+Result<json> SessionService::view(const std::string& id, Partner viewer, const std::string& locale,
+                                  std::optional<std::uint64_t> after) {
   auto session = live(id);
   if (!session) return session.error();
   LiveSession& s = **session;
   std::lock_guard lock(s.mutex);
-  return render_view(s, viewer, locale.empty() ? s.state.info(viewer).locale : locale, catalogs_);
+  if (auto ok = check_after(s, after); !ok) return ok.error();
+  return render_view(s, viewer, locale.empty() ? s.state.info(viewer).locale : locale, catalogs_, after);
+}
+
+Status SessionService::check_after(const LiveSession& session, std::optional<std::uint64_t> after) const {
+  if (after && *after > session.state.seq)
+    return make_error("invalid-field", "after " + std::to_string(*after) + " is beyond the session's seq " +
+                                           std::to_string(session.state.seq),
+                      {{"field", "after"}});
+  return Ok{};
 }
 
 Result<Value> SessionService::clean_value(const LiveSession& session, const Mutation& mutation) const {
@@ -281,6 +291,7 @@ Result<json> SessionService::mutate(const std::string& id, const Mutation& mutat
   if (!found) return found.error();
   LiveSession& s = **found;
   std::lock_guard lock(s.mutex);
+  if (auto ok = check_after(s, mutation.after); !ok) return ok.error();
   if (!mutation.idempotency_key.empty()) {
     // A retry of a request that was already committed gets the same answer, and nothing is written.
     auto earlier = store_.find_idempotent(mutation.idempotency_key);
@@ -288,7 +299,7 @@ Result<json> SessionService::mutate(const std::string& id, const Mutation& mutat
     if (*earlier) {
       if ((*earlier)->session_id != id)
         return make_error("invalid-field", "idempotency key used for another session", {{"field", "Idempotency-Key"}});
-      return render_view(s, mutation.partner, s.state.info(mutation.partner).locale, catalogs_);
+      return render_view(s, mutation.partner, s.state.info(mutation.partner).locale, catalogs_, mutation.after);
     }
   }
   if (mutation.seq && *mutation.seq != s.state.seq) {
@@ -325,7 +336,7 @@ Result<json> SessionService::mutate(const std::string& id, const Mutation& mutat
   for (auto& entry : outcome->entries) s.entries.push_back(std::move(entry));
   s.event_times.push_back(event.at_ms);
   changed();
-  return render_view(s, mutation.partner, s.state.info(mutation.partner).locale, catalogs_);
+  return render_view(s, mutation.partner, s.state.info(mutation.partner).locale, catalogs_, mutation.after);
 }
 
 Result<json> SessionService::transcript(const std::string& id, const std::string& locale, std::optional<Partner> viewer,

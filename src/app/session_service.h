@@ -62,6 +62,7 @@ struct Mutation {
   Partner partner = Partner::A;
   Value value;                          // Input
   std::optional<std::uint64_t> seq;     // the seq the caller last saw, if it sent one
+  std::optional<std::uint64_t> after;   // the caller holds the thread up to this event: answer with what follows
   std::string idempotency_key;          // a retry with the same key answers without writing again
 };
 
@@ -76,8 +77,10 @@ class SessionService {
 
   // Returns the view for partner a.
   Result<nlohmann::json> create(const NewSession& request);
-  // `locale` empty: the viewer's own locale.
-  Result<nlohmann::json> view(const std::string& id, Partner viewer, const std::string& locale);
+  // `locale` empty: the viewer's own locale. `after`: only the thread entries of later events
+  // (the caller holds the rest); it may not be beyond the session's seq.
+  Result<nlohmann::json> view(const std::string& id, Partner viewer, const std::string& locale,
+                              std::optional<std::uint64_t> after = std::nullopt);
   // Applies and commits one mutation; returns the view for its partner.
   Result<nlohmann::json> mutate(const std::string& id, const Mutation& mutation);
   // The transcript for a reader: `viewer` sees their own private answers; without a viewer no
@@ -127,6 +130,7 @@ class SessionService {
  private:
   Result<std::shared_ptr<LiveSession>> live(const std::string& id);
   Result<Value> clean_value(const LiveSession& session, const Mutation& mutation) const;
+  Status check_after(const LiveSession& session, std::optional<std::uint64_t> after) const;
   // The flow with every flow it calls (current versions), for a new session.
   Result<FlowSet> flow_set(const std::string& id) const;
 

@@ -1,5 +1,7 @@
 #include "app/views.h"
 
+#include <algorithm>
+
 #include "core/ids.h"
 #include "engine/value_json.h"
 #include "i18n/formats.h"
@@ -113,11 +115,17 @@ std::string entry_text(const Entry& entry, const std::string& locale, const Cata
   return entry.message ? render(*entry.message, locale, catalogs) : std::string();
 }
 
-json render_view(const LiveSession& session, Partner viewer, const std::string& locale, const Catalogs& catalogs) {
+json render_view(const LiveSession& session, Partner viewer, const std::string& locale, const Catalogs& catalogs,
+                 std::optional<std::uint64_t> after) {
   const SessionState& s = session.state;
   const Flow& flow = *session.flows.root;
   json thread = json::array();
-  for (const Entry& e : session.entries) {
+  // Entries are in event order: skip straight to the first one after `after`.
+  auto first = session.entries.begin();
+  if (after)
+    first = std::partition_point(first, session.entries.end(), [&](const Entry& e) { return e.seq <= *after; });
+  for (auto it = first; it != session.entries.end(); ++it) {
+    const Entry& e = *it;
     if (!e.visible_to(viewer)) continue;
     json item = {{"seq", e.seq}, {"kind", entry_kind(e.kind)}, {"step", e.step},
                  {"message", e.message ? json(e.message->id()) : json()}, {"text", entry_text(e, locale, catalogs)}};
@@ -164,6 +172,7 @@ json render_view(const LiveSession& session, Partner viewer, const std::string& 
       {"pause", pause},
   };
   view["thread"] = std::move(thread);  // moved in, not copied as an initializer list would
+  if (after) view["thread_after"] = *after;
   return view;
 }
 

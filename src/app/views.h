@@ -12,8 +12,10 @@
 
 namespace tandem {
 
+// `after`: the caller already holds the thread up to that event, so `thread` only carries the
+// entries of later events (and `thread_after` says so); without it, the whole thread.
 nlohmann::json render_view(const LiveSession& session, Partner viewer, const std::string& locale,
-                           const Catalogs& catalogs);
+                           const Catalogs& catalogs, std::optional<std::uint64_t> after = std::nullopt);
 // Who reads a transcript: their language, their time zone (IANA; empty: the machine's) and now.
 struct Reader {
   std::string locale;

@@ -355,7 +355,14 @@ struct HttpServer::Impl {
         return send_problem(res, make_error("invalid-field", "?partner= must be a or b", {{"field", "partner"}}), locale_for(req));
       std::string locale = req.has_param("locale") ? locale_for(req) : "";
       if (auto ok = may_act_as(req, id, *partner); !ok) return send_problem(res, ok.error(), locale_for(req, id, partner));
-      auto view = service.view(id, *partner, locale);
+      std::optional<std::uint64_t> after;
+      if (req.has_param("after")) {
+        after = parse_seq(req.get_param_value("after"));
+        if (!after)
+          return send_problem(res, make_error("invalid-field", "?after= must be a seq (a whole number)", {{"field", "after"}}),
+                              locale_for(req, id, partner));
+      }
+      auto view = service.view(id, *partner, locale, after);
       if (!view) return send_problem(res, view.error(), locale_for(req, id, partner));
       send_json(res, 200, decorate(std::move(*view), id, identity_of(req).owner));
     });
@@ -526,6 +533,17 @@ struct HttpServer::Impl {
     return request;
   }
 
+  // A seq in a query string: 1 to 19 digits, nothing else.
+  static std::optional<std::uint64_t> parse_seq(const std::string& text) {
+    if (text.empty() || text.size() > 19) return std::nullopt;
+    std::uint64_t value = 0;
+    for (char c : text) {
+      if (c < '0' || c > '9') return std::nullopt;
+      value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return value;
+  }
+
   static Result<Mutation> mutation_of(const std::string& action, Partner partner, const json& body) {
     Mutation m;
     m.partner = partner;
@@ -535,6 +553,12 @@ struct HttpServer::Impl {
     if (seq == body.end() || !seq->is_number_unsigned())
       return make_error("invalid-field", "\"seq\" must be the seq of the last view seen", {{"field", "seq"}});
     m.seq = seq->get<std::uint64_t>();
+    // Optional: the caller holds the thread up to this event, so the answer carries only what follows.
+    if (auto after = body.find("after"); after != body.end() && !after->is_null()) {
+      if (!after->is_number_unsigned())
+        return make_error("invalid-field", "\"after\" must be the seq up to which the caller holds the thread", {{"field", "after"}});
+      m.after = after->get<std::uint64_t>();
+    }
     if (action == "pause") m.command = Command::Pause;
     else if (action == "resume") m.command = Command::Resume;
     else if (action == "stop") m.command = Command::Stop;

@@ -20,7 +20,8 @@
 //     the way the shared-device UI does (start, then answer what `input` asks, fetching the view
 //     of the next partner when the speaker changes), then starts again, until the time is up.
 //     Every mutation carries the Origin, cookie, CSRF token, a fresh Idempotency-Key and the seq of
-//     the view it answers. A 2xx answer means the turn is committed (synchronous=FULL), so each
+//     the view it answers; like the UI, views and turns ask only for the thread entries after the
+//     seq that partner's page already holds (`after`). A 2xx answer means the turn is committed (synchronous=FULL), so each
 //     200 to POST /input counts as one durable turn.
 // (b) A bare cpp-httplib server in this process, configured like src/http/http_server.cc
 //     configure() (tcp_nodelay, keep-alive 1000 / 5 s, read/write timeouts 5 s, 32 threads,
@@ -38,6 +39,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -393,6 +395,8 @@ class Couple {
     }
     json view = parse_view(res->body);
     id_ = view.value("id", "");
+    held_.clear();
+    held_["a"] = view.value("seq", std::uint64_t{0});
     return view;
   }
 
@@ -407,7 +411,10 @@ class Couple {
     if (view.value("viewer", "") != partner || view["input"].is_null()) {
       auto t0 = Clock::now();
       ++requests_;
-      auto res = client_->Get(("/api/sessions/" + id_ + "?partner=" + partner).c_str(), get_);
+      // Like the web UI, ask only for the entries after the thread this partner's page holds.
+      std::string path = "/api/sessions/" + id_ + "?partner=" + partner;
+      if (auto held = held_.find(partner); held != held_.end()) path += "&after=" + std::to_string(held->second);
+      auto res = client_->Get(path.c_str(), get_);
       auto t1 = Clock::now();
       if (!res || res->status != 200) {
         tally.fail(describe(res, "GET /api/sessions/{id}", requests_));
@@ -418,8 +425,10 @@ class Couple {
         ++tally.views;
       }
       view = parse_view(res->body);
+      held_[partner] = view.value("seq", std::uint64_t{0});
     }
-    json body = {{"partner", partner}, {"value", answer_for(view["input"], ++answers_)}, {"seq", view["seq"]}};
+    json body = {{"partner", partner}, {"value", answer_for(view["input"], ++answers_)}, {"seq", view["seq"]},
+                 {"after", held_[partner]}};
     std::string text = body.dump();
     auto t0 = Clock::now();
     ++requests_;
@@ -435,7 +444,9 @@ class Couple {
       tally.request_bytes += text.size();
       tally.response_bytes += res->body.size();
     }
-    return parse_view(res->body);
+    json answer = parse_view(res->body);
+    held_[partner] = answer.value("seq", std::uint64_t{0});
+    return answer;
   }
 
   httplib::Headers with_key() {
@@ -448,6 +459,7 @@ class Couple {
   httplib::Headers mutation_, get_;
   std::string key_prefix_;
   std::string id_;
+  std::map<std::string, std::uint64_t> held_;  // per partner: the seq up to which their page holds the thread
   std::uint64_t keys_ = 0, answers_ = 0, requests_ = 0;
 };
 

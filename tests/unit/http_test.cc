@@ -527,3 +527,99 @@ TEST_CASE("deleting over HTTP: one session, or everything with an explicit confi
   CHECK(server.get_json("/api/sessions")["sessions"].empty());
   CHECK(server.get_json("/api/sessions/" + other + "?partner=a", 404)["code"] == "unknown-session");
 }
+
+namespace {
+
+// Some answer to whatever `input` asks (any input type of the shipped flows).
+json some_answer(const json& input, const std::string& partner) {
+  const std::string type = input["type"];
+  if (type == "text") return partner == "a" ? "lo que siento en «" + input["step"].get<std::string>() + "»" : "what I feel";
+  if (type == "scale") return input["max"];  // calm enough to go on
+  if (type == "list") return json(std::vector<std::string>(input["items"].size(), "maybe"));
+  if (type == "multi") {
+    json picked = json::array();
+    for (int i = 0; i < std::max(1, input["min"].get<int>()); ++i) picked.push_back(input["options"][i]["value"]);
+    return picked;
+  }
+  return input["options"][0]["value"];  // choice, feeling, confirm (a timer's "done")
+}
+
+// Appends `delta`'s entries to `held` after checking the answer says what it carries.
+void merge_thread(json& held, const json& delta, std::uint64_t after) {
+  REQUIRE(delta["thread_after"] == after);
+  for (const json& entry : delta["thread"]) {
+    CHECK(entry["seq"].get<std::uint64_t>() > after);
+    held.push_back(entry);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("with after, views and turns carry only the entries that follow; merged, they are the whole thread",
+          "[http]") {
+  TestServer server;
+  for (const char* flow : {"feel-prefer-try", "agreement-review"}) {
+    DYNAMIC_SECTION(flow) {
+      json body = new_session_body("es", "ar");
+      body["flow"] = flow;
+      json view = server.post_json("/api/sessions", body, 201);
+      const std::string id = view["id"];
+      const std::string path = "/api/sessions/" + id;
+      // What each partner's page holds: the thread, up to a seq.
+      std::map<std::string, std::pair<json, std::uint64_t>> held;
+      held["a"] = {view["thread"], view["seq"]};
+      held["b"] = {json::array(), 0};
+      int turns = 0;
+      for (; turns < 100 && !view["awaiting"].empty(); ++turns) {
+        const std::string partner = view["awaiting"][0];
+        auto& [thread, seq] = held[partner];
+        // The partner's page catches up with what it missed, then answers.
+        json caught_up = server.get_json(path + "?partner=" + partner + "&after=" + std::to_string(seq));
+        merge_thread(thread, caught_up, seq);
+        seq = caught_up["seq"];
+        view = server.post_json(path + "/input", {{"partner", partner},
+                                                  {"value", some_answer(caught_up["input"], partner)},
+                                                  {"seq", seq},
+                                                  {"after", seq}});
+        merge_thread(thread, view, seq);
+        seq = view["seq"];
+        // Merged, the page holds exactly the whole thread a fresh view gives, private answers
+        // included for their author only.
+        json full = server.get_json(path + "?partner=" + partner);
+        REQUIRE(thread == full["thread"]);
+        CHECK_FALSE(full.contains("thread_after"));
+      }
+      CHECK(view["status"] == "completed");
+      CHECK(turns > 10);
+      // Caught up: nothing more to carry.
+      json none = server.get_json(path + "?partner=a&after=" + view["seq"].dump());
+      CHECK(none["thread"].empty());
+      CHECK(none["seq"] == view["seq"]);
+    }
+  }
+}
+
+TEST_CASE("a bad after is refused with a clear problem, and nothing is stored", "[http]") {
+  TestServer server;
+  json view = server.post_json("/api/sessions", new_session_body("es", "en"), 201);
+  const std::string path = "/api/sessions/" + view["id"].get<std::string>();
+  auto refused = [&](httplib::Result res) {
+    REQUIRE(res);
+    INFO(res->body);
+    CHECK(res->status == 400);
+    json problem = json::parse(res->body);
+    CHECK(problem["code"] == "invalid-field");
+    CHECK(problem["field"] == "after");
+    CHECK_FALSE(problem["detail"].get<std::string>().empty());
+  };
+  for (const char* after : {"2", "abc", "-1", "1.5", "", "99999999999999999999"})
+    refused(server.client().Get((path + "?partner=a&after=" + after).c_str()));
+  for (json after : {json(2), json("1"), json(-1), json(1.5), json::array()}) {
+    refused(server.post(path + "/input", json{{"partner", "a"}, {"value", "ok"}, {"seq", 1}, {"after", after}}.dump()));
+  }
+  CHECK(server.stored_events(view["id"]) == 1);
+  // A turn's answer may start from its own seq (after == seq).
+  json answered =
+      server.post_json(path + "/input", {{"partner", "a"}, {"value", some_answer(view["input"], "a")}, {"seq", 1}, {"after", 1}});
+  CHECK(answered["thread_after"] == 1);
+}
