@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <unordered_map>
 
 #include <sqlite3.h>
 
@@ -88,11 +89,21 @@ Error sqlite_error(sqlite3* db, int rc, const std::string& doing) {
   return make_error("internal", detail);
 }
 
-// A prepared statement that finalizes itself.
+// A prepared statement: either its own (finalized at the end of the scope), or one lent by a
+// connection's cache of prepared statements (reset and unbound at the end of the scope, so it can
+// be lent again and never keeps a read or write open).
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) : db_(db) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(sqlite3* db, const char* sql) : owned_(true) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  explicit Statement(sqlite3_stmt* lent, int rc) : stmt_(lent), rc_(rc), owned_(false) {}
+  ~Statement() {
+    if (owned_) {
+      sqlite3_finalize(stmt_);
+    } else if (stmt_) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -105,7 +116,9 @@ class Statement {
     sqlite3_bind_int64(stmt_, i, v);
     return *this;
   }
-  int step() { return sqlite3_step(stmt_); }
+  // A statement that could not be prepared steps to its preparation error.
+  int step() { return stmt_ ? sqlite3_step(stmt_) : rc_; }
+  bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
   std::string text(int column) const {
     const auto* p = sqlite3_column_text(stmt_, column);
     return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, column)) : std::string();
@@ -113,15 +126,48 @@ class Statement {
   std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
 
  private:
-  sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
+  int rc_ = SQLITE_OK;
+  bool owned_;
+};
+
+// Each connection prepares a statement once and keeps it: parsing SQL again on every turn cost
+// more than running it. Used under the connection's mutex only.
+class StatementCache {
+ public:
+  explicit StatementCache(sqlite3* db) : db_(db) {}
+  ~StatementCache() { clear(); }
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+
+  Statement get(const char* sql) {
+    auto it = cache_.find(sql);
+    if (it != cache_.end()) return Statement(it->second, SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      return Statement(nullptr, rc);
+    }
+    cache_.emplace(sql, stmt);
+    return Statement(stmt, SQLITE_OK);
+  }
+  void clear() {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    cache_.clear();
+  }
+
+ private:
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
 class SqliteStore final : public SessionStore {
  public:
-  SqliteStore(sqlite3* db, StoreOptions options) : db_(db), options_(options) {}
+  SqliteStore(sqlite3* db, StoreOptions options) : db_(db), options_(options), writes_(db) {}
   ~SqliteStore() override {
+    writes_.clear();
+    if (reads_) reads_->clear();
     sqlite3_close_v2(reader_);
     sqlite3_close_v2(db_);
   }
@@ -134,6 +180,15 @@ class SqliteStore final : public SessionStore {
     if (rc != SQLITE_OK) return sqlite_error(reader_, rc, "opening " + path + " for reading");
     sqlite3_busy_timeout(reader_, 2000);
     sqlite3_extended_result_codes(reader_, 1);
+    reads_.emplace(reader_);
+    return Ok{};
+  }
+
+  // One statement of the write connection, from its cache: BEGIN, SAVEPOINT, COMMIT…
+  Status run(const char* sql, const std::string& doing) {
+    Statement statement = writes_.get(sql);
+    int rc = statement.step();
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return sqlite_error(db_, rc, doing);
     return Ok{};
   }
 
@@ -146,7 +201,7 @@ class SqliteStore final : public SessionStore {
   }
 
   // Undoes an open transaction; if even that fails, SQLite rolls back when the next one starts.
-  void rollback() { (void)exec("ROLLBACK", "rolling back"); }
+  void rollback() { (void)run("ROLLBACK", "rolling back"); }
 
   Status configure() {
     sqlite3_busy_timeout(db_, 2000);
@@ -181,22 +236,22 @@ class SqliteStore final : public SessionStore {
 
   Status create_session(const SessionRecord& session, const std::vector<PinnedFlow>& flows, const StoredEvent& first) override {
     std::lock_guard lock(mutex_);
-    if (auto ok = exec("BEGIN IMMEDIATE", "starting a session"); !ok) return ok;
+    if (auto ok = run("BEGIN IMMEDIATE", "starting a session"); !ok) return ok;
     auto fail = [&](int rc, const char* doing) {
       Error e = sqlite_error(db_, rc, doing);
       rollback();
       return e;
     };
     for (const PinnedFlow& f : flows) {
-      Statement flow(db_, "INSERT OR IGNORE INTO flows(hash, flow_id, version, source) VALUES(?,?,?,?)");
+      Statement flow = writes_.get("INSERT OR IGNORE INTO flows(hash, flow_id, version, source) VALUES(?,?,?,?)");
       flow.bind(1, f.hash).bind(2, f.id).bind(3, f.version).bind(4, f.source);
       if (int rc = flow.step(); rc != SQLITE_DONE) return fail(rc, "storing a flow");
     }
-    Statement insert(db_, "INSERT INTO sessions(id, flow_id, flow_version, flow_hash, created_at) VALUES(?,?,?,?,?)");
+    Statement insert = writes_.get("INSERT INTO sessions(id, flow_id, flow_version, flow_hash, created_at) VALUES(?,?,?,?,?)");
     insert.bind(1, session.id).bind(2, session.flow_id).bind(3, session.flow_version).bind(4, session.flow_hash)
         .bind(5, session.created_ms);
     if (int rc = insert.step(); rc != SQLITE_DONE) return fail(rc, "storing the session");
-    Statement event(db_, "INSERT INTO events(session_id, seq, kind, body, at) VALUES(?,?,?,?,?)");
+    Statement event = writes_.get("INSERT INTO events(session_id, seq, kind, body, at) VALUES(?,?,?,?,?)");
     event.bind(1, session.id).bind(2, static_cast<std::int64_t>(first.seq)).bind(3, first.kind).bind(4, first.body)
         .bind(5, first.at_ms);
     if (int rc = event.step(); rc != SQLITE_DONE) return fail(rc, "storing the first event");
@@ -210,7 +265,7 @@ class SqliteStore final : public SessionStore {
         return *error;
       }
     }
-    if (auto ok = exec("COMMIT", "committing a new session"); !ok) {
+    if (auto ok = run("COMMIT", "committing a new session"); !ok) {
       rollback();
       return ok;
     }
@@ -219,7 +274,7 @@ class SqliteStore final : public SessionStore {
 
   Result<std::optional<SessionRecord>> find_session(const std::string& id) override {
     std::lock_guard lock(read_mutex_);
-    Statement q(reader_, "SELECT id, flow_id, flow_version, flow_hash, created_at FROM sessions WHERE id = ?");
+    Statement q = reads_->get("SELECT id, flow_id, flow_version, flow_hash, created_at FROM sessions WHERE id = ?");
     q.bind(1, id);
     int rc = q.step();
     if (rc == SQLITE_DONE) return std::optional<SessionRecord>();
@@ -229,7 +284,7 @@ class SqliteStore final : public SessionStore {
 
   Result<std::vector<SessionRecord>> list_sessions() override {
     std::lock_guard lock(read_mutex_);
-    Statement q(reader_, "SELECT id, flow_id, flow_version, flow_hash, created_at FROM sessions ORDER BY created_at DESC");
+    Statement q = reads_->get("SELECT id, flow_id, flow_version, flow_hash, created_at FROM sessions ORDER BY created_at DESC");
     std::vector<SessionRecord> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) out.push_back(record(q));
@@ -239,7 +294,7 @@ class SqliteStore final : public SessionStore {
 
   Result<std::string> flow_source(const std::string& hash) override {
     std::lock_guard lock(read_mutex_);
-    Statement q(reader_, "SELECT source FROM flows WHERE hash = ?");
+    Statement q = reads_->get("SELECT source FROM flows WHERE hash = ?");
     q.bind(1, hash);
     int rc = q.step();
     if (rc == SQLITE_DONE) return make_error("unknown-flow", "no stored flow with hash " + hash);
@@ -249,7 +304,7 @@ class SqliteStore final : public SessionStore {
 
   Result<std::vector<StoredEvent>> events(const std::string& session_id) override {
     std::lock_guard lock(read_mutex_);
-    Statement q(reader_, "SELECT seq, kind, body, at FROM events WHERE session_id = ? ORDER BY seq");
+    Statement q = reads_->get("SELECT seq, kind, body, at FROM events WHERE session_id = ? ORDER BY seq");
     q.bind(1, session_id);
     std::vector<StoredEvent> out;
     int rc;
@@ -264,16 +319,16 @@ class SqliteStore final : public SessionStore {
   Status delete_sessions(const std::vector<std::string>& ids) override {
     std::lock_guard lock(mutex_);
     if (ids.empty()) return Ok{};
-    if (auto ok = exec("BEGIN IMMEDIATE", "deleting sessions"); !ok) return ok;
+    if (auto ok = run("BEGIN IMMEDIATE", "deleting sessions"); !ok) return ok;
     for (const std::string& id : ids) {
-      Statement words(db_, "DELETE FROM search WHERE session_id = ?");
+      Statement words = writes_.get("DELETE FROM search WHERE session_id = ?");
       words.bind(1, id);
       if (int rc = words.step(); rc != SQLITE_DONE) {
         Error e = sqlite_error(db_, rc, "deleting a session's search entries");
         rollback();
         return e;
       }
-      Statement remove(db_, "DELETE FROM sessions WHERE id = ?");  // events and keys follow (ON DELETE CASCADE)
+      Statement remove = writes_.get("DELETE FROM sessions WHERE id = ?");  // events and keys follow (ON DELETE CASCADE)
       remove.bind(1, id);
       if (int rc = remove.step(); rc != SQLITE_DONE) {
         Error e = sqlite_error(db_, rc, "deleting a session");
@@ -285,7 +340,7 @@ class SqliteStore final : public SessionStore {
         return make_error("unknown-session", "no session " + id);
       }
     }
-    if (auto ok = exec("COMMIT", "deleting sessions"); !ok) {
+    if (auto ok = run("COMMIT", "deleting sessions"); !ok) {
       rollback();
       return ok;
     }
@@ -311,7 +366,7 @@ class SqliteStore final : public SessionStore {
     std::size_t characters = 0;
     for (unsigned char c : folded) characters += (c & 0xC0) != 0x80;
     bool indexed = characters >= 3;
-    Statement q(reader_, indexed ? "SELECT session_id, original FROM search WHERE search MATCH ?"
+    Statement q = reads_->get(indexed ? "SELECT session_id, original FROM search WHERE search MATCH ?"
                              : "SELECT session_id, original FROM search WHERE instr(folded, ?) > 0");
     std::string phrase = folded;
     if (indexed) {  // one phrase: quotes doubled, everything else literal
@@ -329,14 +384,14 @@ class SqliteStore final : public SessionStore {
 
   Status reindex(const std::string& session_id, const std::vector<SearchText>& texts) override {
     std::lock_guard lock(mutex_);
-    if (auto ok = exec("BEGIN IMMEDIATE", "reindexing a session"); !ok) return ok;
-    Statement clear(db_, "DELETE FROM search WHERE session_id = ?");
+    if (auto ok = run("BEGIN IMMEDIATE", "reindexing a session"); !ok) return ok;
+    Statement clear = writes_.get("DELETE FROM search WHERE session_id = ?");
     clear.bind(1, session_id);
     std::optional<Error> error;
     if (int rc = clear.step(); rc != SQLITE_DONE) error = sqlite_error(db_, rc, "reindexing a session");
     if (!error) error = index(session_id, texts);
     if (!error) {
-      if (auto ok = exec("COMMIT", "reindexing a session"); !ok) error = ok.error();
+      if (auto ok = run("COMMIT", "reindexing a session"); !ok) error = ok.error();
     }
     if (error) {
       rollback();
@@ -347,7 +402,7 @@ class SqliteStore final : public SessionStore {
 
   Result<std::optional<std::string>> setting(const std::string& key) override {
     std::lock_guard lock(read_mutex_);
-    Statement q(reader_, "SELECT value FROM settings WHERE key = ?");
+    Statement q = reads_->get("SELECT value FROM settings WHERE key = ?");
     q.bind(1, key);
     int rc = q.step();
     if (rc == SQLITE_DONE) return std::optional<std::string>();
@@ -357,7 +412,7 @@ class SqliteStore final : public SessionStore {
 
   Status put_setting(const std::string& key, const std::optional<std::string>& value) override {
     std::lock_guard lock(mutex_);
-    Statement q(db_, value ? "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+    Statement q = writes_.get(value ? "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
                            : "DELETE FROM settings WHERE key = ?");
     q.bind(1, key);
     if (value) q.bind(2, *value);
@@ -367,7 +422,7 @@ class SqliteStore final : public SessionStore {
 
   Result<std::vector<std::string>> idle_sessions(std::int64_t before_ms) override {
     std::lock_guard lock(read_mutex_);
-    Statement q(reader_, "SELECT session_id FROM events GROUP BY session_id HAVING MAX(at) < ?");
+    Statement q = reads_->get("SELECT session_id FROM events GROUP BY session_id HAVING MAX(at) < ?");
     q.bind(1, before_ms);
     std::vector<std::string> out;
     int rc;
@@ -378,7 +433,7 @@ class SqliteStore final : public SessionStore {
 
   Result<std::optional<IdempotentWrite>> find_idempotent(const std::string& key) override {
     std::lock_guard lock(read_mutex_);
-    Statement q(reader_, "SELECT session_id, seq FROM idempotency WHERE key = ?");
+    Statement q = reads_->get("SELECT session_id, seq FROM idempotency WHERE key = ?");
     q.bind(1, key);
     int rc = q.step();
     if (rc == SQLITE_DONE) return std::optional<IdempotentWrite>();
@@ -388,7 +443,7 @@ class SqliteStore final : public SessionStore {
 
   Result<std::vector<AgreementVersion>> agreements() override {
     std::lock_guard lock(read_mutex_);
-    Statement q(reader_, "SELECT version, session_id, fields, created_at FROM agreements ORDER BY version");
+    Statement q = reads_->get("SELECT version, session_id, fields, created_at FROM agreements ORDER BY version");
     std::vector<AgreementVersion> out;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) out.push_back(AgreementVersion{q.integer(0), q.text(1), q.text(2), q.integer(3)});
@@ -437,13 +492,13 @@ class SqliteStore final : public SessionStore {
     bool open = false;
     for (PendingAppend* p : batch) {
       if (!open) {
-        if (auto ok = exec("BEGIN IMMEDIATE", "appending events"); !ok) {
+        if (auto ok = run("BEGIN IMMEDIATE", "appending events"); !ok) {
           p->result = ok;
           continue;
         }
         open = true;
       }
-      if (auto ok = exec("SAVEPOINT one_event", "appending an event"); !ok) {
+      if (auto ok = run("SAVEPOINT one_event", "appending an event"); !ok) {
         p->result = ok;
         continue;
       }
@@ -458,14 +513,14 @@ class SqliteStore final : public SessionStore {
           open = false;
           continue;
         }
-        (void)exec("ROLLBACK TO one_event", "undoing a refused event");
+        (void)run("ROLLBACK TO one_event", "undoing a refused event");
       } else {
         written.push_back(p);
       }
-      (void)exec("RELEASE one_event", "closing an event's savepoint");
+      (void)run("RELEASE one_event", "closing an event's savepoint");
     }
     if (!open) return;
-    Status committed = written.empty() ? exec("ROLLBACK", "closing an empty batch") : exec("COMMIT", "committing events");
+    Status committed = written.empty() ? run("ROLLBACK", "closing an empty batch") : run("COMMIT", "committing events");
     if (!committed) {
       rollback();
       for (PendingAppend* p : written) p->result = committed;
@@ -475,15 +530,15 @@ class SqliteStore final : public SessionStore {
   // Inside an open transaction: one event, its idempotency key and the agreement it writes.
   std::optional<Error> write_event(const std::string& session_id, const StoredEvent& event,
                                    const std::optional<std::string>& agreement) {
-    Statement last(db_, "SELECT COALESCE(MAX(seq), 0), COUNT(*) FROM events WHERE session_id = ?");
+    Statement last = writes_.get("SELECT MAX(seq) FROM events WHERE session_id = ?");
     last.bind(1, session_id);
     if (int rc = last.step(); rc != SQLITE_ROW) return sqlite_error(db_, rc, "reading the last event");
+    if (last.is_null(0)) return make_error("unknown-session", "no session " + session_id);
     std::int64_t current = last.integer(0);
-    if (last.integer(1) == 0) return make_error("unknown-session", "no session " + session_id);
     if (static_cast<std::int64_t>(event.seq) != current + 1)
       return make_error("seq-conflict", "expected event " + std::to_string(current + 1) + ", got " + std::to_string(event.seq),
                         {{"seq", current}});
-    Statement insert(db_, "INSERT INTO events(session_id, seq, kind, body, at) VALUES(?,?,?,?,?)");
+    Statement insert = writes_.get("INSERT INTO events(session_id, seq, kind, body, at) VALUES(?,?,?,?,?)");
     insert.bind(1, session_id).bind(2, static_cast<std::int64_t>(event.seq)).bind(3, event.kind).bind(4, event.body)
         .bind(5, event.at_ms);
     if (int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(db_, rc, "appending an event");
@@ -492,7 +547,7 @@ class SqliteStore final : public SessionStore {
       if (auto error = record_key(event.idempotency_key, session_id, event.seq)) return error;
     }
     if (agreement) {
-      Statement write(db_, "INSERT INTO agreements(session_id, fields, created_at) VALUES(?,?,?)");
+      Statement write = writes_.get("INSERT INTO agreements(session_id, fields, created_at) VALUES(?,?,?)");
       write.bind(1, session_id).bind(2, *agreement).bind(3, event.at_ms);
       if (int rc = write.step(); rc != SQLITE_DONE) return sqlite_error(db_, rc, "writing the agreement");
     }
@@ -513,7 +568,7 @@ class SqliteStore final : public SessionStore {
   // Inside an open transaction: makes `texts` findable as part of the session.
   std::optional<Error> index(const std::string& session_id, const std::vector<SearchText>& texts) {
     for (const SearchText& text : texts) {
-      Statement insert(db_, "INSERT INTO search(folded, session_id, original) VALUES(?,?,?)");
+      Statement insert = writes_.get("INSERT INTO search(folded, session_id, original) VALUES(?,?,?)");
       insert.bind(1, text.folded).bind(2, session_id).bind(3, text.original);
       if (int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(db_, rc, "indexing text for search");
     }
@@ -522,7 +577,7 @@ class SqliteStore final : public SessionStore {
 
   // Inside an open transaction: records which write a key belongs to.
   std::optional<Error> record_key(const std::string& key, const std::string& session_id, std::uint64_t seq) {
-    Statement insert(db_, "INSERT INTO idempotency(key, session_id, seq) VALUES(?,?,?)");
+    Statement insert = writes_.get("INSERT INTO idempotency(key, session_id, seq) VALUES(?,?,?)");
     insert.bind(1, key).bind(2, session_id).bind(3, static_cast<std::int64_t>(seq));
     int rc = insert.step();
     if (rc == SQLITE_DONE) return std::nullopt;
@@ -538,8 +593,10 @@ class SqliteStore final : public SessionStore {
   sqlite3* db_;
   StoreOptions options_;
   std::mutex mutex_;  // one connection: one statement sequence at a time
+  StatementCache writes_;  // under mutex_
   sqlite3* reader_ = nullptr;
   std::mutex read_mutex_;
+  std::optional<StatementCache> reads_;  // under read_mutex_
 
   std::mutex queue_mutex_;  // guards queue_ and leading_
   std::condition_variable queue_changed_;
