@@ -292,8 +292,12 @@ Result<json> SessionService::mutate(const std::string& id, const Mutation& mutat
   LiveSession& s = **found;
   std::lock_guard lock(s.mutex);
   if (auto ok = check_after(s, mutation.after); !ok) return ok.error();
-  if (!mutation.idempotency_key.empty()) {
-    // A retry of a request that was already committed gets the same answer, and nothing is written.
+  // A retry of a request that was already committed gets the same answer, and nothing is written.
+  // Such a retry carries the seq it was first sent with, which its own event has moved past; a
+  // request at the current seq cannot have been committed, so the lookup is skipped (if its key
+  // was used before anyway, storing it again is refused: "idempotency key used twice").
+  bool may_be_retry = !mutation.seq || *mutation.seq != s.state.seq;
+  if (!mutation.idempotency_key.empty() && may_be_retry) {
     auto earlier = store_.find_idempotent(mutation.idempotency_key);
     if (!earlier) return earlier.error();
     if (*earlier) {

@@ -486,8 +486,46 @@ class SqliteStore final : public SessionStore {
     bool done = false;
   };
 
+  // What writing one event did: its error, if any, and whether it had already written part of
+  // itself into the open transaction (then only a savepoint, or rolling back everything, takes
+  // that part back).
+  struct Written {
+    std::optional<Error> error;
+    bool partial = false;
+  };
+
   void commit_batch(const std::vector<PendingAppend*>& batch) {
     std::lock_guard lock(mutex_);
+    if (!commit_without_savepoints(batch)) commit_with_savepoints(batch);
+  }
+
+  // The usual case. Each event is checked before it writes anything (its seq follows the
+  // session's last, its key is new), so one that is refused leaves nothing behind and the batch
+  // needs no savepoints, each of which costs FTS5 a round of work. Returns false, with the
+  // transaction rolled back and no event answered, when an event failed after writing part of
+  // itself (or SQLite rolled everything back): the batch is then written again with savepoints.
+  bool commit_without_savepoints(const std::vector<PendingAppend*>& batch) {
+    if (!run("BEGIN IMMEDIATE", "appending events")) return false;
+    std::vector<PendingAppend*> written;
+    for (PendingAppend* p : batch) {
+      Written w = write_event(p->session_id, p->event, p->agreement);
+      if (!w.error) {
+        written.push_back(p);
+        continue;
+      }
+      if (w.partial || sqlite3_get_autocommit(db_)) {
+        if (!sqlite3_get_autocommit(db_)) rollback();
+        for (PendingAppend* q : batch) q->result = Ok{};
+        return false;
+      }
+      p->result = *w.error;
+    }
+    finish(written);
+    return true;
+  }
+
+  // Each event in its own savepoint, so one refused event never undoes its neighbours.
+  void commit_with_savepoints(const std::vector<PendingAppend*>& batch) {
     std::vector<PendingAppend*> written;  // in the open transaction, not yet committed
     bool open = false;
     for (PendingAppend* p : batch) {
@@ -502,13 +540,13 @@ class SqliteStore final : public SessionStore {
         p->result = ok;
         continue;
       }
-      if (auto error = write_event(p->session_id, p->event, p->agreement)) {
-        p->result = *error;
+      if (Written w = write_event(p->session_id, p->event, p->agreement); w.error) {
+        p->result = *w.error;
         if (sqlite3_get_autocommit(db_)) {
           // Some errors (a full disk, for one) make SQLite roll back the whole transaction: the
           // events written before this one are gone too, so they fail with it, and the rest of
           // the batch starts a new transaction.
-          for (PendingAppend* lost : written) lost->result = *error;
+          for (PendingAppend* lost : written) lost->result = *w.error;
           written.clear();
           open = false;
           continue;
@@ -519,7 +557,12 @@ class SqliteStore final : public SessionStore {
       }
       (void)run("RELEASE one_event", "closing an event's savepoint");
     }
-    if (!open) return;
+    if (open) finish(written);
+  }
+
+  // Commits the open transaction (or closes it, if nothing in it is left); if that fails, every
+  // event in it fails.
+  void finish(const std::vector<PendingAppend*>& written) {
     Status committed = written.empty() ? run("ROLLBACK", "closing an empty batch") : run("COMMIT", "committing events");
     if (!committed) {
       rollback();
@@ -527,31 +570,35 @@ class SqliteStore final : public SessionStore {
     }
   }
 
-  // Inside an open transaction: one event, its idempotency key and the agreement it writes.
-  std::optional<Error> write_event(const std::string& session_id, const StoredEvent& event,
-                                   const std::optional<std::string>& agreement) {
+  // Inside an open transaction: one event, its idempotency key and the agreement it writes. The
+  // checks that can refuse an event come before its first write: the seq, then the key (a
+  // refused INSERT leaves nothing behind).
+  Written write_event(const std::string& session_id, const StoredEvent& event, const std::optional<std::string>& agreement) {
     Statement last = writes_.get("SELECT MAX(seq) FROM events WHERE session_id = ?");
     last.bind(1, session_id);
-    if (int rc = last.step(); rc != SQLITE_ROW) return sqlite_error(db_, rc, "reading the last event");
-    if (last.is_null(0)) return make_error("unknown-session", "no session " + session_id);
+    if (int rc = last.step(); rc != SQLITE_ROW) return {sqlite_error(db_, rc, "reading the last event")};
+    if (last.is_null(0)) return {make_error("unknown-session", "no session " + session_id)};
     std::int64_t current = last.integer(0);
     if (static_cast<std::int64_t>(event.seq) != current + 1)
-      return make_error("seq-conflict", "expected event " + std::to_string(current + 1) + ", got " + std::to_string(event.seq),
-                        {{"seq", current}});
+      return {make_error("seq-conflict", "expected event " + std::to_string(current + 1) + ", got " + std::to_string(event.seq),
+                         {{"seq", current}})};
+    bool wrote = false;
+    if (!event.idempotency_key.empty()) {
+      if (auto error = record_key(event.idempotency_key, session_id, event.seq))
+        return {error, error->code != "invalid-field"};  // a key used before: refused, nothing written
+      wrote = true;
+    }
     Statement insert = writes_.get("INSERT INTO events(session_id, seq, kind, body, at) VALUES(?,?,?,?,?)");
     insert.bind(1, session_id).bind(2, static_cast<std::int64_t>(event.seq)).bind(3, event.kind).bind(4, event.body)
         .bind(5, event.at_ms);
-    if (int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(db_, rc, "appending an event");
-    if (auto error = index(session_id, event.search)) return error;
-    if (!event.idempotency_key.empty()) {
-      if (auto error = record_key(event.idempotency_key, session_id, event.seq)) return error;
-    }
+    if (int rc = insert.step(); rc != SQLITE_DONE) return {sqlite_error(db_, rc, "appending an event"), wrote};
+    if (auto error = index(session_id, event.search)) return {error, true};
     if (agreement) {
       Statement write = writes_.get("INSERT INTO agreements(session_id, fields, created_at) VALUES(?,?,?)");
       write.bind(1, session_id).bind(2, *agreement).bind(3, event.at_ms);
-      if (int rc = write.step(); rc != SQLITE_DONE) return sqlite_error(db_, rc, "writing the agreement");
+      if (int rc = write.step(); rc != SQLITE_DONE) return {sqlite_error(db_, rc, "writing the agreement"), true};
     }
-    return std::nullopt;
+    return {};
   }
 
   // After a delete: secure_delete has zeroed the freed pages in the database; copy everything back

@@ -382,7 +382,16 @@ TEST_CASE("mutations need the CSRF token and an idempotency key; a retry writes 
   const std::string other_id = json::parse(other->body)["id"];
   auto misuse = server.post("/api/sessions/" + other_id + "/input", answer, {{"Idempotency-Key", "turn-1"}});
   CHECK(misuse->status == 400);
+  CHECK(json::parse(misuse->body)["field"] == "Idempotency-Key");
   CHECK(server.stored_events(other_id) == 1);
+  // A key that was committed, sent again with a new request at the current seq, is refused too
+  // (not taken for a retry of the old one), and nothing is stored.
+  json now = server.get_json("/api/sessions/" + id + "?partner=b");
+  json next = {{"partner", "b"}, {"value", now["input"]["options"][0]["value"]}, {"seq", now["seq"]}};
+  auto reused = server.post("/api/sessions/" + id + "/input", next.dump(), {{"Idempotency-Key", "turn-1"}});
+  CHECK(reused->status == 400);
+  CHECK(json::parse(reused->body)["field"] == "Idempotency-Key");
+  CHECK(server.stored_events(id) == stored);
 }
 
 TEST_CASE("requests cpp-httplib 0.11.4 would mishandle are refused before any route", "[http][security]") {

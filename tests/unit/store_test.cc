@@ -5,6 +5,8 @@
 #include <fstream>
 #include <thread>
 
+#include <sqlite3.h>
+
 #include "store/session_store.h"
 #include "test_support.h"
 
@@ -137,4 +139,53 @@ TEST_CASE("concurrent appends share commits, and a refused one never undoes its 
     REQUIRE(events->size() == kEvents + 1);
     for (std::size_t i = 0; i < events->size(); ++i) CHECK((*events)[i].seq == i + 1);
   }
+}
+
+TEST_CASE("an append refused halfway through is undone on its own; the rest of its batch commits", "[store]") {
+  TempDir dir;
+  const std::string path = dir.path() + "/tandem.db";
+  auto store = std::move(*open_sqlite_store(path));
+  constexpr int kWriters = 8, kEvents = 30;
+  for (int w = 0; w < kWriters; ++w)
+    REQUIRE(store->create_session(record("s" + std::to_string(w)), {PinnedFlow{"hash1", "flow", "1", "{}"}}, event(1)).ok());
+  {
+    // Refuse some agreements: their event and key are written before the agreement is.
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "CREATE TRIGGER refuse BEFORE INSERT ON agreements WHEN NEW.fields = 'refuse'"
+                             " BEGIN SELECT RAISE(ABORT, 'refused'); END;", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  std::vector<int> refused(kWriters, 0), failed(kWriters, 0);  // (Catch's REQUIRE is not for threads)
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      const std::string id = "s" + std::to_string(w);
+      for (std::uint64_t seq = 2; seq < 2 + kEvents; ++seq) {
+        StoredEvent e = event(seq);
+        e.idempotency_key = id + "-" + std::to_string(seq);
+        if (seq % 3 == 0) {
+          e.idempotency_key += "-refused";
+          if (!store->append(id, e, std::string("refuse")).ok()) ++refused[w];
+          e.idempotency_key = id + "-" + std::to_string(seq);
+        }
+        if (!store->append(id, e, seq % 5 == 0 ? std::optional<std::string>("{}") : std::nullopt).ok()) ++failed[w];
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  for (int w = 0; w < kWriters; ++w) {
+    const std::string id = "s" + std::to_string(w);
+    INFO("writer " << w);
+    CHECK(refused[w] == kEvents / 3);
+    CHECK(failed[w] == 0);
+    auto events = store->events(id);
+    REQUIRE(events->size() == kEvents + 1);
+    for (std::size_t i = 0; i < events->size(); ++i) CHECK((*events)[i].seq == i + 1);
+    for (std::uint64_t seq = 2; seq < 2 + kEvents; ++seq) {
+      CHECK(store->find_idempotent(id + "-" + std::to_string(seq))->has_value());
+      CHECK_FALSE(store->find_idempotent(id + "-" + std::to_string(seq) + "-refused")->has_value());
+    }
+  }
+  CHECK(store->agreements()->size() == static_cast<std::size_t>(kWriters * (kEvents / 5)));
 }
