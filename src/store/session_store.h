@@ -55,7 +55,7 @@ struct StoredEvent {
   std::string body;       // JSON
   std::int64_t at_ms = 0;
   std::string idempotency_key;  // the client's key for the request that made it ("" for none)
-  std::vector<SearchText> search = {};  // indexed in the same transaction (never private answers)
+  std::vector<SearchText> search = {};  // queued for the index in the same transaction (never private answers)
 };
 
 // Where a request with an idempotency key was committed, so a retry answers without writing.
@@ -67,6 +67,9 @@ struct IdempotentWrite {
 // Options for the SQLite store.
 struct StoreOptions {
   std::int64_t max_pages = 0;  // a size limit in database pages (0: none); past it writes fail as storage-full
+  // Searchable text is written with its event into a queue, and moved into the full-text index
+  // in bulk, with the first commit after this many rows wait (and always before a search).
+  std::size_t search_batch = 64;
 };
 
 class SessionStore {

@@ -1,4 +1,6 @@
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include <sqlite3.h>
@@ -76,6 +79,17 @@ const char* const kMigrations[] = {
       CREATE TABLE settings (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
+      ) STRICT;
+    )sql",
+    // Searchable text waits in a queue, written with its event: one page per commit at most,
+    // where adding to the FTS5 index made a new segment (several pages) in every commit. The
+    // store moves it into the index in bulk, and always before a search.
+    R"sql(
+      CREATE TABLE search_queue (
+        id INTEGER PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        folded TEXT NOT NULL,
+        original TEXT NOT NULL
       ) STRICT;
     )sql",
 };
@@ -166,6 +180,15 @@ class SqliteStore final : public SessionStore {
  public:
   SqliteStore(sqlite3* db, StoreOptions options) : db_(db), options_(options), writes_(db) {}
   ~SqliteStore() override {
+    if (checkpointer_.joinable()) {
+      {
+        std::lock_guard lock(wal_mutex_);
+        stopping_ = true;
+      }
+      wal_grew_.notify_all();
+      checkpointer_.join();
+    }
+    sqlite3_close_v2(checkpoints_);
     writes_.clear();
     if (reads_) reads_->clear();
     sqlite3_close_v2(reader_);
@@ -182,6 +205,56 @@ class SqliteStore final : public SessionStore {
     sqlite3_extended_result_codes(reader_, 1);
     reads_.emplace(reader_);
     return Ok{};
+  }
+
+  // Checkpoints (copying the write-ahead log into the database file, then an fsync of it) run on
+  // a connection and a thread of their own, in PASSIVE mode, which never blocks a writer: done by
+  // the committing thread, as SQLite does by default, one stalled every commit waiting behind it.
+  // The log is then reused from its start, so commits overwrite instead of growing the file.
+  Status start_checkpointer(const std::string& path) {
+    int rc = sqlite3_open_v2(path.c_str(), &checkpoints_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
+    if (rc != SQLITE_OK) return sqlite_error(checkpoints_, rc, "opening " + path + " for checkpoints");
+    sqlite3_busy_timeout(checkpoints_, 2000);
+    sqlite3_wal_hook(db_, &SqliteStore::wal_grew, this);  // replaces SQLite's own automatic checkpoints
+    // Signals are for the threads that expect them (serve waits for SIGTERM on one): the
+    // checkpointer starts with every signal blocked.
+    sigset_t all, before;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &before);
+    checkpointer_ = std::thread([this] { checkpoint_loop(); });
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
+    return Ok{};
+  }
+
+  // After each commit, on the committing thread: how many pages the log holds.
+  static int wal_grew(void* self, sqlite3* db, const char*, int pages) {
+    auto* store = static_cast<SqliteStore*>(self);
+    if (pages >= kCheckpointPages * 8) {
+      // The checkpointer is far behind (a long reader, a slow disk): one here, as SQLite would.
+      (void)sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (pages >= kCheckpointPages) {
+      {
+        std::lock_guard lock(store->wal_mutex_);
+        store->wal_pages_ = pages;
+      }
+      store->wal_grew_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void checkpoint_loop() {
+    std::unique_lock lock(wal_mutex_);
+    while (true) {
+      wal_grew_.wait(lock, [&] { return stopping_ || wal_pages_ >= kCheckpointPages; });
+      if (stopping_) return;
+      wal_pages_ = 0;
+      lock.unlock();
+      {
+        std::lock_guard running(checkpoint_mutex_);
+        (void)sqlite3_wal_checkpoint_v2(checkpoints_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      }
+      lock.lock();
+    }
   }
 
   // One statement of the write connection, from its cache: BEGIN, SAVEPOINT, COMMIT…
@@ -231,6 +304,9 @@ class SqliteStore final : public SessionStore {
         return ok;
       }
     }
+    Statement queued = writes_.get("SELECT COUNT(*) FROM search_queue");
+    if (queued.step() != SQLITE_ROW) return sqlite_error(db_, queued.prepare_status(), "reading the search queue");
+    queued_ = static_cast<std::size_t>(queued.integer(0));
     return Ok{};
   }
 
@@ -349,8 +425,8 @@ class SqliteStore final : public SessionStore {
 
   Status delete_everything() override {
     std::lock_guard lock(mutex_);
-    if (auto ok = exec("BEGIN IMMEDIATE; DELETE FROM search; DELETE FROM agreements; DELETE FROM sessions; DELETE FROM flows;"
-                       " COMMIT;",
+    if (auto ok = exec("BEGIN IMMEDIATE; DELETE FROM search; DELETE FROM search_queue; DELETE FROM agreements;"
+                       " DELETE FROM sessions; DELETE FROM flows; COMMIT;",
                        "deleting everything");
         !ok) {
       rollback();
@@ -360,6 +436,10 @@ class SqliteStore final : public SessionStore {
   }
 
   Result<std::vector<SearchHit>> search(const std::string& folded) override {
+    {
+      std::lock_guard lock(mutex_);  // everything committed is findable
+      if (auto ok = index_queue(); !ok) return ok.error();
+    }
     std::lock_guard lock(read_mutex_);
     // A trigram index needs three characters; shorter searches (two CJK characters are a word)
     // read every row, which is quick for one couple's history.
@@ -385,11 +465,17 @@ class SqliteStore final : public SessionStore {
   Status reindex(const std::string& session_id, const std::vector<SearchText>& texts) override {
     std::lock_guard lock(mutex_);
     if (auto ok = run("BEGIN IMMEDIATE", "reindexing a session"); !ok) return ok;
-    Statement clear = writes_.get("DELETE FROM search WHERE session_id = ?");
-    clear.bind(1, session_id);
     std::optional<Error> error;
-    if (int rc = clear.step(); rc != SQLITE_DONE) error = sqlite_error(db_, rc, "reindexing a session");
-    if (!error) error = index(session_id, texts);
+    for (const char* sql : {"DELETE FROM search WHERE session_id = ?", "DELETE FROM search_queue WHERE session_id = ?"}) {
+      Statement clear = writes_.get(sql);
+      clear.bind(1, session_id);
+      if (int rc = clear.step(); !error && rc != SQLITE_DONE) error = sqlite_error(db_, rc, "reindexing a session");
+    }
+    for (std::size_t i = 0; !error && i < texts.size(); ++i) {
+      Statement insert = writes_.get("INSERT INTO search(folded, session_id, original) VALUES(?,?,?)");
+      insert.bind(1, texts[i].folded).bind(2, session_id).bind(3, texts[i].original);
+      if (int rc = insert.step(); rc != SQLITE_DONE) error = sqlite_error(db_, rc, "reindexing a session");
+    }
     if (!error) {
       if (auto ok = run("COMMIT", "reindexing a session"); !ok) error = ok.error();
     }
@@ -499,6 +585,36 @@ class SqliteStore final : public SessionStore {
     if (!commit_without_savepoints(batch)) commit_with_savepoints(batch);
   }
 
+  // Under mutex_: moves every queued searchable text into the full-text index, in a transaction
+  // of its own.
+  Status index_queue() {
+    if (queued_ == 0) return Ok{};
+    if (auto ok = run("BEGIN IMMEDIATE", "indexing text for search"); !ok) return ok;
+    if (auto ok = move_queue(); !ok) {
+      rollback();
+      return ok;
+    }
+    if (auto ok = run("COMMIT", "indexing text for search"); !ok) {
+      rollback();
+      return ok;
+    }
+    queued_ = 0;
+    return Ok{};
+  }
+
+  // Inside an open transaction: the queue into the index, wholly or not at all.
+  Status move_queue() {
+    if (auto ok = run("SAVEPOINT move_queue", "indexing text for search"); !ok) return ok;
+    Status moved = run("INSERT INTO search(folded, session_id, original) SELECT folded, session_id, original"
+                       " FROM search_queue ORDER BY id",
+                       "indexing text for search");
+    if (moved) moved = run("DELETE FROM search_queue", "indexing text for search");
+    if (sqlite3_get_autocommit(db_)) return moved;  // SQLite rolled everything back
+    if (!moved) (void)run("ROLLBACK TO move_queue", "undoing a search index update");
+    (void)run("RELEASE move_queue", "closing a search index update");
+    return moved;
+  }
+
   // The usual case. Each event is checked before it writes anything (its seq follows the
   // session's last, its key is new), so one that is refused leaves nothing behind and the batch
   // needs no savepoints, each of which costs FTS5 a round of work. Returns false, with the
@@ -520,7 +636,14 @@ class SqliteStore final : public SessionStore {
       }
       p->result = *w.error;
     }
-    finish(written);
+    // Now and then the queued text moves into the index with the batch: one FTS5 write for many
+    // rows, and no fsync of its own. If that fails, the text stays queued for the next time.
+    bool moving = !written.empty() && queued_ >= options_.search_batch;
+    if (moving && !move_queue() && sqlite3_get_autocommit(db_)) {
+      for (PendingAppend* q : batch) q->result = Ok{};
+      return false;  // SQLite rolled the batch back too: write it again, with savepoints
+    }
+    if (finish(written) && moving) queued_ = 0;
     return true;
   }
 
@@ -562,12 +685,13 @@ class SqliteStore final : public SessionStore {
 
   // Commits the open transaction (or closes it, if nothing in it is left); if that fails, every
   // event in it fails.
-  void finish(const std::vector<PendingAppend*>& written) {
+  bool finish(const std::vector<PendingAppend*>& written) {
     Status committed = written.empty() ? run("ROLLBACK", "closing an empty batch") : run("COMMIT", "committing events");
     if (!committed) {
       rollback();
       for (PendingAppend* p : written) p->result = committed;
     }
+    return !written.empty() && committed.ok();
   }
 
   // Inside an open transaction: one event, its idempotency key and the agreement it writes. The
@@ -607,17 +731,20 @@ class SqliteStore final : public SessionStore {
   // The search index first merges its segments: FTS5 only marks deleted rows in newer segments,
   // and the older ones would keep the deleted text's trigrams until a merge.
   Status scrub() {
+    std::lock_guard no_checkpoint(checkpoint_mutex_);  // TRUNCATE needs the log to itself
     return exec("INSERT INTO search(search) VALUES('optimize'); PRAGMA wal_checkpoint(TRUNCATE); VACUUM;"
                 " PRAGMA wal_checkpoint(TRUNCATE);",
                 "scrubbing deleted data");
   }
 
-  // Inside an open transaction: makes `texts` findable as part of the session.
+  // Inside an open transaction: makes `texts` findable as part of the session (queued for the
+  // index; a search moves the queue in first).
   std::optional<Error> index(const std::string& session_id, const std::vector<SearchText>& texts) {
     for (const SearchText& text : texts) {
-      Statement insert = writes_.get("INSERT INTO search(folded, session_id, original) VALUES(?,?,?)");
+      Statement insert = writes_.get("INSERT INTO search_queue(folded, session_id, original) VALUES(?,?,?)");
       insert.bind(1, text.folded).bind(2, session_id).bind(3, text.original);
-      if (int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(db_, rc, "indexing text for search");
+      if (int rc = insert.step(); rc != SQLITE_DONE) return sqlite_error(db_, rc, "queueing text for search");
+      ++queued_;  // may count rows rolled back later: it only says when to move the queue
     }
     return std::nullopt;
   }
@@ -641,9 +768,19 @@ class SqliteStore final : public SessionStore {
   StoreOptions options_;
   std::mutex mutex_;  // one connection: one statement sequence at a time
   StatementCache writes_;  // under mutex_
+  std::size_t queued_ = 0;  // under mutex_: rows in search_queue (at most)
   sqlite3* reader_ = nullptr;
   std::mutex read_mutex_;
   std::optional<StatementCache> reads_;  // under read_mutex_
+
+  static constexpr int kCheckpointPages = 1000;  // SQLite's default for automatic checkpoints
+  sqlite3* checkpoints_ = nullptr;
+  std::thread checkpointer_;
+  std::mutex checkpoint_mutex_;  // held while a checkpoint runs
+  std::mutex wal_mutex_;         // guards wal_pages_ and stopping_
+  std::condition_variable wal_grew_;
+  int wal_pages_ = 0;
+  bool stopping_ = false;
 
   std::mutex queue_mutex_;  // guards queue_ and leading_
   std::condition_variable queue_changed_;
@@ -682,6 +819,7 @@ Result<std::unique_ptr<SessionStore>> open_sqlite_store(const std::string& path,
   auto store = std::make_unique<SqliteStore>(db, options);
   if (auto ok = store->configure(); !ok) return ok.error();
   if (auto ok = store->open_reader(path); !ok) return ok.error();
+  if (auto ok = store->start_checkpointer(path); !ok) return ok.error();
   return std::unique_ptr<SessionStore>(std::move(store));
 }
 

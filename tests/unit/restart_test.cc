@@ -10,6 +10,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <filesystem>
 #include <regex>
 #include <thread>
 
@@ -62,4 +63,23 @@ TEST_CASE("after SIGKILL mid-conversation the session continues at the same step
   CHECK(typed[0] == "un poco sola");
   CHECK(typed[1] == "miramos el móvil en la cena");
   CHECK(transcript["turns"].back()["message"] == "feel-prefer-try:close");
+}
+
+TEST_CASE("SIGTERM stops the server cleanly, after turns: exit 0, and the write-ahead log folded in", "[restart]") {
+  TempDir data;
+  ServerProcess server(data.path());
+  json view = server.post("/api/sessions",
+                          {{"flow", "feel-prefer-try"},
+                           {"partners", json::array({{{"name", "Ana"}, {"locale", "en"}}, {{"name", "Ben"}, {"locale", "en"}}})}},
+                          201);
+  const std::string id = view["id"];
+  for (const char* partner : {"a", "b"})
+    view = server.post("/api/sessions/" + id + "/input", {{"partner", partner}, {"value", "yes"}, {"seq", view["seq"]}});
+  auto [status, printed] = server.stop();
+  CHECK(status == 0);  // not killed by the signal (every thread but the waiting one blocks it)
+  CHECK(printed.find("Tandem stopped.") != std::string::npos);
+  // The last connection to close folds the log into the database and removes it.
+  CHECK_FALSE(std::filesystem::exists(data.path() + "/tandem.db-wal"));
+  ServerProcess again(data.path());
+  CHECK(again.get("/api/sessions/" + id + "?partner=a")["seq"] == view["seq"]);
 }

@@ -47,6 +47,27 @@ class ServerProcess {
     pid_ = -1;
   }
 
+  // SIGTERM, as Ctrl+C or a service manager stops it. Returns the exit status (-1 if it had not
+  // exited within 10 s) and everything it printed after its address.
+  std::pair<int, std::string> stop() {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    bool exited = false;
+    for (int i = 0; i < 200 && !exited; ++i) {
+      exited = ::waitpid(pid_, &status, WNOHANG) == pid_;
+      if (!exited) ::usleep(50'000);
+    }
+    if (!exited) {
+      kill_hard();
+      return {-1, ""};
+    }
+    pid_ = -1;
+    std::string printed;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(out_, buffer, sizeof buffer)) > 0;) printed.append(buffer, static_cast<std::size_t>(n));
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), printed};
+  }
+
   int port() const { return port_; }
   const std::string& origin() const { return origin_; }
   const std::string& cookie() const { return cookie_; }

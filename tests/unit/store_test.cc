@@ -189,3 +189,56 @@ TEST_CASE("an append refused halfway through is undone on its own; the rest of i
   }
   CHECK(store->agreements()->size() == static_cast<std::size_t>(kWriters * (kEvents / 5)));
 }
+
+namespace {
+std::int64_t count_rows(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  std::int64_t n = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return n;
+}
+}  // namespace
+
+TEST_CASE("searchable text waits in a queue, moves into the index in bulk, and is always found", "[store]") {
+  TempDir dir;
+  const std::string path = dir.path() + "/tandem.db";
+  StoreOptions options;
+  options.search_batch = 4;
+  auto store = std::move(*open_sqlite_store(path, options));
+  StoredEvent first = event(1);
+  first.search = {SearchText{"ana", "Ana"}};
+  REQUIRE(store->create_session(record("s"), {PinnedFlow{"hash1", "flow", "1", "{}"}}, first).ok());
+  auto said = [&](std::uint64_t seq, const std::string& text) {
+    StoredEvent e = event(seq);
+    e.search = {SearchText{text, text}};
+    REQUIRE(store->append("s", e).ok());
+  };
+  said(2, "window seat");
+  said(3, "quiet dinner");
+  // Three rows wait; nothing is in the index yet, but a search finds them (it moves them first).
+  CHECK(count_rows(path, "SELECT COUNT(*) FROM search_queue") == 3);
+  CHECK(count_rows(path, "SELECT COUNT(*) FROM search") == 0);
+  auto hits = store->search("dinner");
+  REQUIRE(hits->size() == 1);
+  CHECK((*hits)[0].original == "quiet dinner");
+  CHECK(count_rows(path, "SELECT COUNT(*) FROM search_queue") == 0);
+  CHECK(count_rows(path, "SELECT COUNT(*) FROM search") == 3);
+  // Past the batch size, a commit moves the queue by itself.
+  for (std::uint64_t seq = 4; seq < 8; ++seq) said(seq, "walk number " + std::to_string(seq));
+  CHECK(count_rows(path, "SELECT COUNT(*) FROM search_queue") == 0);
+  CHECK(count_rows(path, "SELECT COUNT(*) FROM search") == 7);
+  // What waits in the queue survives a restart, and goes with its session.
+  said(8, "tea at eight");
+  store.reset();
+  store = std::move(*open_sqlite_store(path, options));
+  CHECK(count_rows(path, "SELECT COUNT(*) FROM search_queue") == 1);
+  REQUIRE(store->delete_session("s").ok());
+  CHECK(count_rows(path, "SELECT COUNT(*) FROM search_queue") == 0);
+  CHECK(store->search("eight")->empty());
+  CHECK(store->search("walk")->empty());
+}
