@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -310,42 +311,10 @@ class SqliteStore final : public SessionStore {
     return Ok{};
   }
 
+  // A new session goes through the same group commit as turns: no fsync of its own, and no
+  // commit of its own for turns to wait behind.
   Status create_session(const SessionRecord& session, const std::vector<PinnedFlow>& flows, const StoredEvent& first) override {
-    std::lock_guard lock(mutex_);
-    if (auto ok = run("BEGIN IMMEDIATE", "starting a session"); !ok) return ok;
-    auto fail = [&](int rc, const char* doing) {
-      Error e = sqlite_error(db_, rc, doing);
-      rollback();
-      return e;
-    };
-    for (const PinnedFlow& f : flows) {
-      Statement flow = writes_.get("INSERT OR IGNORE INTO flows(hash, flow_id, version, source) VALUES(?,?,?,?)");
-      flow.bind(1, f.hash).bind(2, f.id).bind(3, f.version).bind(4, f.source);
-      if (int rc = flow.step(); rc != SQLITE_DONE) return fail(rc, "storing a flow");
-    }
-    Statement insert = writes_.get("INSERT INTO sessions(id, flow_id, flow_version, flow_hash, created_at) VALUES(?,?,?,?,?)");
-    insert.bind(1, session.id).bind(2, session.flow_id).bind(3, session.flow_version).bind(4, session.flow_hash)
-        .bind(5, session.created_ms);
-    if (int rc = insert.step(); rc != SQLITE_DONE) return fail(rc, "storing the session");
-    Statement event = writes_.get("INSERT INTO events(session_id, seq, kind, body, at) VALUES(?,?,?,?,?)");
-    event.bind(1, session.id).bind(2, static_cast<std::int64_t>(first.seq)).bind(3, first.kind).bind(4, first.body)
-        .bind(5, first.at_ms);
-    if (int rc = event.step(); rc != SQLITE_DONE) return fail(rc, "storing the first event");
-    if (auto error = index(session.id, first.search)) {
-      rollback();
-      return *error;
-    }
-    if (!first.idempotency_key.empty()) {
-      if (auto error = record_key(first.idempotency_key, session.id, 1)) {
-        rollback();
-        return *error;
-      }
-    }
-    if (auto ok = run("COMMIT", "committing a new session"); !ok) {
-      rollback();
-      return ok;
-    }
-    return Ok{};
+    return commit_in_turn([&] { return write_start(session, flows, first); });
   }
 
   Result<std::optional<SessionRecord>> find_session(const std::string& id) override {
@@ -537,41 +506,12 @@ class SqliteStore final : public SessionStore {
     return out;
   }
 
-  // Group commit: every append waiting while a commit is under way joins the next one, so one
-  // fsync acknowledges all of them. The first waiter leads: it takes the queue, writes each event
-  // in its own savepoint (one refused event does not undo the others), commits once, and wakes
-  // the rest. Nobody returns before the commit that holds their event.
+  // A turn's event joins the next group commit (commit_in_turn).
   Status append(const std::string& session_id, const StoredEvent& event, const std::optional<std::string>& agreement) override {
-    PendingAppend mine{session_id, event, agreement};
-    std::unique_lock lock(queue_mutex_);
-    queue_.push_back(&mine);
-    while (!mine.done) {
-      if (leading_) {
-        queue_changed_.wait(lock);
-        continue;
-      }
-      leading_ = true;
-      std::vector<PendingAppend*> batch;
-      batch.swap(queue_);
-      lock.unlock();
-      commit_batch(batch);
-      lock.lock();
-      leading_ = false;
-      for (PendingAppend* p : batch) p->done = true;
-      queue_changed_.notify_all();
-    }
-    return mine.result;
+    return commit_in_turn([&] { return write_event(session_id, event, agreement); });
   }
 
  private:
-  struct PendingAppend {
-    const std::string& session_id;
-    const StoredEvent& event;
-    const std::optional<std::string>& agreement;
-    Status result = Ok{};
-    bool done = false;
-  };
-
   // What writing one event did: its error, if any, and whether it had already written part of
   // itself into the open transaction (then only a savepoint, or rolling back everything, takes
   // that part back).
@@ -580,7 +520,47 @@ class SqliteStore final : public SessionStore {
     bool partial = false;
   };
 
-  void commit_batch(const std::vector<PendingAppend*>& batch) {
+  // One write waiting for a commit: what it writes (inside the batch's open transaction), and
+  // how that went.
+  struct PendingWrite {
+    std::function<Written()> write;
+    Status result = Ok{};
+    bool done = false;
+    std::condition_variable wake;  // under queue_mutex_
+  };
+
+  // Group commit: every write waiting while a commit is under way joins the next one, so one
+  // fsync acknowledges all of them. The first waiter leads: it takes the queue, writes each one,
+  // commits once, and wakes the rest. Nobody returns before the commit that holds their write.
+  Status commit_in_turn(std::function<Written()> write) {
+    PendingWrite mine{std::move(write)};
+    std::unique_lock lock(queue_mutex_);
+    queue_.push_back(&mine);
+    while (!mine.done) {
+      if (leading_) {
+        mine.wake.wait(lock);  // woken when its commit is over, or to lead the next one
+        continue;
+      }
+      leading_ = true;
+      std::vector<PendingWrite*> batch;
+      batch.swap(queue_);
+      lock.unlock();
+      commit_batch(batch);
+      lock.lock();
+      leading_ = false;
+      // Wake exactly who needs it: the writes just committed, and the first of those that
+      // arrived meanwhile, to lead the next commit (waking every waiter cost each a futex
+      // round-trip per commit, for nothing).
+      for (PendingWrite* p : batch) {
+        p->done = true;
+        if (p != &mine) p->wake.notify_one();
+      }
+      if (!queue_.empty()) queue_.front()->wake.notify_one();
+    }
+    return mine.result;
+  }
+
+  void commit_batch(const std::vector<PendingWrite*>& batch) {
     std::lock_guard lock(mutex_);
     if (!commit_without_savepoints(batch)) commit_with_savepoints(batch);
   }
@@ -620,18 +600,18 @@ class SqliteStore final : public SessionStore {
   // needs no savepoints, each of which costs FTS5 a round of work. Returns false, with the
   // transaction rolled back and no event answered, when an event failed after writing part of
   // itself (or SQLite rolled everything back): the batch is then written again with savepoints.
-  bool commit_without_savepoints(const std::vector<PendingAppend*>& batch) {
+  bool commit_without_savepoints(const std::vector<PendingWrite*>& batch) {
     if (!run("BEGIN IMMEDIATE", "appending events")) return false;
-    std::vector<PendingAppend*> written;
-    for (PendingAppend* p : batch) {
-      Written w = write_event(p->session_id, p->event, p->agreement);
+    std::vector<PendingWrite*> written;
+    for (PendingWrite* p : batch) {
+      Written w = p->write();
       if (!w.error) {
         written.push_back(p);
         continue;
       }
       if (w.partial || sqlite3_get_autocommit(db_)) {
         if (!sqlite3_get_autocommit(db_)) rollback();
-        for (PendingAppend* q : batch) q->result = Ok{};
+        for (PendingWrite* q : batch) q->result = Ok{};
         return false;
       }
       p->result = *w.error;
@@ -640,7 +620,7 @@ class SqliteStore final : public SessionStore {
     // rows, and no fsync of its own. If that fails, the text stays queued for the next time.
     bool moving = !written.empty() && queued_ >= options_.search_batch;
     if (moving && !move_queue() && sqlite3_get_autocommit(db_)) {
-      for (PendingAppend* q : batch) q->result = Ok{};
+      for (PendingWrite* q : batch) q->result = Ok{};
       return false;  // SQLite rolled the batch back too: write it again, with savepoints
     }
     if (finish(written) && moving) queued_ = 0;
@@ -648,10 +628,10 @@ class SqliteStore final : public SessionStore {
   }
 
   // Each event in its own savepoint, so one refused event never undoes its neighbours.
-  void commit_with_savepoints(const std::vector<PendingAppend*>& batch) {
-    std::vector<PendingAppend*> written;  // in the open transaction, not yet committed
+  void commit_with_savepoints(const std::vector<PendingWrite*>& batch) {
+    std::vector<PendingWrite*> written;  // in the open transaction, not yet committed
     bool open = false;
-    for (PendingAppend* p : batch) {
+    for (PendingWrite* p : batch) {
       if (!open) {
         if (auto ok = run("BEGIN IMMEDIATE", "appending events"); !ok) {
           p->result = ok;
@@ -663,13 +643,13 @@ class SqliteStore final : public SessionStore {
         p->result = ok;
         continue;
       }
-      if (Written w = write_event(p->session_id, p->event, p->agreement); w.error) {
+      if (Written w = p->write(); w.error) {
         p->result = *w.error;
         if (sqlite3_get_autocommit(db_)) {
           // Some errors (a full disk, for one) make SQLite roll back the whole transaction: the
           // events written before this one are gone too, so they fail with it, and the rest of
           // the batch starts a new transaction.
-          for (PendingAppend* lost : written) lost->result = *w.error;
+          for (PendingWrite* lost : written) lost->result = *w.error;
           written.clear();
           open = false;
           continue;
@@ -685,13 +665,35 @@ class SqliteStore final : public SessionStore {
 
   // Commits the open transaction (or closes it, if nothing in it is left); if that fails, every
   // event in it fails.
-  bool finish(const std::vector<PendingAppend*>& written) {
+  bool finish(const std::vector<PendingWrite*>& written) {
     Status committed = written.empty() ? run("ROLLBACK", "closing an empty batch") : run("COMMIT", "committing events");
     if (!committed) {
       rollback();
-      for (PendingAppend* p : written) p->result = committed;
+      for (PendingWrite* p : written) p->result = committed;
     }
     return !written.empty() && committed.ok();
+  }
+
+  // Inside an open transaction: a new session, the flows it pins and its first event.
+  Written write_start(const SessionRecord& session, const std::vector<PinnedFlow>& flows, const StoredEvent& first) {
+    for (const PinnedFlow& f : flows) {
+      Statement flow = writes_.get("INSERT OR IGNORE INTO flows(hash, flow_id, version, source) VALUES(?,?,?,?)");
+      flow.bind(1, f.hash).bind(2, f.id).bind(3, f.version).bind(4, f.source);
+      if (int rc = flow.step(); rc != SQLITE_DONE) return {sqlite_error(db_, rc, "storing a flow"), true};
+    }
+    Statement insert = writes_.get("INSERT INTO sessions(id, flow_id, flow_version, flow_hash, created_at) VALUES(?,?,?,?,?)");
+    insert.bind(1, session.id).bind(2, session.flow_id).bind(3, session.flow_version).bind(4, session.flow_hash)
+        .bind(5, session.created_ms);
+    if (int rc = insert.step(); rc != SQLITE_DONE) return {sqlite_error(db_, rc, "storing the session"), true};
+    Statement event = writes_.get("INSERT INTO events(session_id, seq, kind, body, at) VALUES(?,?,?,?,?)");
+    event.bind(1, session.id).bind(2, static_cast<std::int64_t>(first.seq)).bind(3, first.kind).bind(4, first.body)
+        .bind(5, first.at_ms);
+    if (int rc = event.step(); rc != SQLITE_DONE) return {sqlite_error(db_, rc, "storing the first event"), true};
+    if (auto error = index(session.id, first.search)) return {error, true};
+    if (!first.idempotency_key.empty()) {
+      if (auto error = record_key(first.idempotency_key, session.id, 1)) return {error, true};
+    }
+    return {};
   }
 
   // Inside an open transaction: one event, its idempotency key and the agreement it writes. The
@@ -782,9 +784,8 @@ class SqliteStore final : public SessionStore {
   int wal_pages_ = 0;
   bool stopping_ = false;
 
-  std::mutex queue_mutex_;  // guards queue_ and leading_
-  std::condition_variable queue_changed_;
-  std::vector<PendingAppend*> queue_;
+  std::mutex queue_mutex_;  // guards queue_, leading_ and each PendingWrite's done
+  std::vector<PendingWrite*> queue_;
   bool leading_ = false;
 };
 
