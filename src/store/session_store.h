@@ -68,8 +68,10 @@ struct IdempotentWrite {
 struct StoreOptions {
   std::int64_t max_pages = 0;  // a size limit in database pages (0: none); past it writes fail as storage-full
   // Searchable text is written with its event into a queue, and moved into the full-text index
-  // in bulk, with the first commit after this many rows wait (and always before a search).
-  std::size_t search_batch = 64;
+  // in bulk: always before a search, once writes have paused this long, and with the next commit
+  // once this many rows wait.
+  int search_idle_ms = 1000;
+  std::size_t search_queue_max = 20000;
 };
 
 class SessionStore {

@@ -10,6 +10,9 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <thread>
 #include <unordered_map>
 
@@ -243,16 +246,26 @@ class SqliteStore final : public SessionStore {
     return SQLITE_OK;
   }
 
+  // The store's own thread: checkpoints when the log has grown, and moves queued search text
+  // into the index once writes have paused (search_idle_ms), so FTS5's work (and its segment
+  // merges, which took up to 20 ms) never holds up a turn while a couple is talking.
   void checkpoint_loop() {
+    const auto idle = std::chrono::milliseconds(options_.search_idle_ms);
+    const auto tick = std::min(idle, std::chrono::milliseconds(500));
     std::unique_lock lock(wal_mutex_);
     while (true) {
-      wal_grew_.wait(lock, [&] { return stopping_ || wal_pages_ >= kCheckpointPages; });
+      wal_grew_.wait_for(lock, tick, [&] { return stopping_ || wal_pages_ >= kCheckpointPages; });
       if (stopping_) return;
+      bool checkpoint = wal_pages_ >= kCheckpointPages;
       wal_pages_ = 0;
       lock.unlock();
-      {
+      if (checkpoint) {
         std::lock_guard running(checkpoint_mutex_);
         (void)sqlite3_wal_checkpoint_v2(checkpoints_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      }
+      if (Clock::now() - last_write_.load() >= idle) {
+        std::lock_guard writing(mutex_);
+        (void)index_queue();  // if it fails (a full disk), the text stays queued: a search tries again
       }
       lock.lock();
     }
@@ -563,6 +576,7 @@ class SqliteStore final : public SessionStore {
   void commit_batch(const std::vector<PendingWrite*>& batch) {
     std::lock_guard lock(mutex_);
     if (!commit_without_savepoints(batch)) commit_with_savepoints(batch);
+    last_write_ = Clock::now();
   }
 
   // Under mutex_: moves every queued searchable text into the full-text index, in a transaction
@@ -616,9 +630,9 @@ class SqliteStore final : public SessionStore {
       }
       p->result = *w.error;
     }
-    // Now and then the queued text moves into the index with the batch: one FTS5 write for many
-    // rows, and no fsync of its own. If that fails, the text stays queued for the next time.
-    bool moving = !written.empty() && queued_ >= options_.search_batch;
+    // Under writes that never pause, the queue still moves into the index once it is long, with
+    // the batch (no fsync of its own). If that fails, the text stays queued for the next time.
+    bool moving = !written.empty() && queued_ >= options_.search_queue_max;
     if (moving && !move_queue() && sqlite3_get_autocommit(db_)) {
       for (PendingWrite* q : batch) q->result = Ok{};
       return false;  // SQLite rolled the batch back too: write it again, with savepoints
@@ -783,6 +797,8 @@ class SqliteStore final : public SessionStore {
   std::condition_variable wal_grew_;
   int wal_pages_ = 0;
   bool stopping_ = false;
+  using Clock = std::chrono::steady_clock;
+  std::atomic<Clock::time_point> last_write_{Clock::now()};
 
   std::mutex queue_mutex_;  // guards queue_, leading_ and each PendingWrite's done
   std::vector<PendingWrite*> queue_;

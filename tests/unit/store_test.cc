@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
 #include <thread>
 
@@ -208,7 +209,8 @@ TEST_CASE("searchable text waits in a queue, moves into the index in bulk, and i
   TempDir dir;
   const std::string path = dir.path() + "/tandem.db";
   StoreOptions options;
-  options.search_batch = 4;
+  options.search_queue_max = 4;
+  options.search_idle_ms = 60'000;  // not while this test runs
   auto store = std::move(*open_sqlite_store(path, options));
   StoredEvent first = event(1);
   first.search = {SearchText{"ana", "Ana"}};
@@ -228,7 +230,7 @@ TEST_CASE("searchable text waits in a queue, moves into the index in bulk, and i
   CHECK((*hits)[0].original == "quiet dinner");
   CHECK(count_rows(path, "SELECT COUNT(*) FROM search_queue") == 0);
   CHECK(count_rows(path, "SELECT COUNT(*) FROM search") == 3);
-  // Past the batch size, a commit moves the queue by itself.
+  // Past its longest, a commit moves the queue by itself.
   for (std::uint64_t seq = 4; seq < 8; ++seq) said(seq, "walk number " + std::to_string(seq));
   CHECK(count_rows(path, "SELECT COUNT(*) FROM search_queue") == 0);
   CHECK(count_rows(path, "SELECT COUNT(*) FROM search") == 7);
@@ -241,4 +243,22 @@ TEST_CASE("searchable text waits in a queue, moves into the index in bulk, and i
   CHECK(count_rows(path, "SELECT COUNT(*) FROM search_queue") == 0);
   CHECK(store->search("eight")->empty());
   CHECK(store->search("walk")->empty());
+}
+
+TEST_CASE("queued search text moves into the index by itself once writes pause", "[store]") {
+  TempDir dir;
+  const std::string path = dir.path() + "/tandem.db";
+  StoreOptions options;
+  options.search_idle_ms = 50;
+  auto store = std::move(*open_sqlite_store(path, options));
+  StoredEvent first = event(1);
+  first.search = {SearchText{"ana", "Ana"}, SearchText{"ben", "Ben"}};
+  REQUIRE(store->create_session(record("s"), {PinnedFlow{"hash1", "flow", "1", "{}"}}, first).ok());
+  std::int64_t queued = 2;
+  for (int i = 0; i < 100 && queued > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    queued = count_rows(path, "SELECT COUNT(*) FROM search_queue");
+  }
+  CHECK(queued == 0);
+  CHECK(count_rows(path, "SELECT COUNT(*) FROM search") == 2);
 }
