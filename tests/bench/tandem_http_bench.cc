@@ -14,7 +14,8 @@
 //     --data DIR    where the servers' temporary data directories go (default $TMPDIR or /tmp);
 //                   it should be a real disk: on tmpfs an fsync costs nothing
 //
-// First, for context: what a bare 4 KiB append + fdatasync() costs on that directory's disk.
+// First, for context: what a bare 32 KiB write + fdatasync() costs on that directory's disk, and
+// how often it stalls (3 s).
 // (a) `tandem serve --port 0` runs in a child process on a fresh data directory. Each couple is
 //     one thread with one keep-alive httplib::Client. It walks feel-prefer-try from start to end
 //     the way the shared-device UI does (start, then answer what `input` asks, fetching the view
@@ -181,20 +182,28 @@ std::string filesystem_of(const std::string& path) {
   }
 }
 
-// What one durable commit costs the disk at least: a 4 KiB append (a WAL frame) and fdatasync(), as
-// SQLite does at each commit in WAL mode with synchronous=FULL; `count` times, in milliseconds.
-std::vector<double> fsync_probe(const fs::path& dir, int count) {
+// What one durable commit costs the disk at least, and how often the disk itself stalls: for
+// `seconds`, 32 KiB (a batch's worth of WAL frames) written over a preallocated file in turn and
+// fdatasync()ed, as SQLite does at each commit in WAL mode with synchronous=FULL. In milliseconds.
+std::vector<double> fsync_probe(const fs::path& dir, double seconds) {
   const std::string path = (dir / "fsync-probe").string();
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) die("cannot create " + path);
-  std::string page(4096, 'x');
-  std::vector<double> samples;
-  for (int i = 0; i < count + 5; ++i) {  // the first five allocate the file and are not counted
-    auto t0 = Clock::now();
-    if (::write(fd, page.data(), page.size()) != static_cast<ssize_t>(page.size()) || ::fdatasync(fd) != 0)
+  const std::string block(32 * 1024, 'x');
+  constexpr int kBlocks = 32;  // 1 MiB, reused like the write-ahead log after a checkpoint
+  auto write_at = [&](int i) {
+    if (::pwrite(fd, block.data(), block.size(), static_cast<off_t>(i % kBlocks) * static_cast<off_t>(block.size())) !=
+            static_cast<ssize_t>(block.size()) ||
+        ::fdatasync(fd) != 0)
       die("writing " + path + " failed");
-    auto t1 = Clock::now();
-    if (i >= 5) samples.push_back(millis(t1 - t0));
+  };
+  for (int i = 0; i < kBlocks; ++i) write_at(i);  // allocates the file: not counted
+  std::vector<double> samples;
+  const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  for (int i = 0; Clock::now() < end; ++i) {
+    auto t0 = Clock::now();
+    write_at(i);
+    samples.push_back(millis(Clock::now() - t0));
   }
   ::close(fd);
   fs::remove(path);
@@ -597,13 +606,26 @@ int main(int argc, char** argv) {
   std::vector<Row> rows;
   std::uint64_t failures = 0;
 
-  // The disk under the data directory: one commit's worth of write + fdatasync, alone.
+  // The disk under the data directory: one commit's worth of write + fdatasync, alone. Its tail
+  // bounds every durable turn's: a turn waits for the fsync of its commit.
   {
-    std::vector<double> probe = fsync_probe(data, quick ? 20 : 200);
+    const double seconds = quick ? 0.2 : 3.0;
+    std::vector<double> probe = fsync_probe(data, seconds);
     Latency l = latency(probe);
-    std::printf("  disk: 4 KiB append + fdatasync, %zu times: p50 %.3f ms, p99 %.3f ms, max %.2f ms\n", probe.size(), l.p50,
-                l.p99, l.max);
-    rows.push_back({"disk: 4 KiB append + fdatasync, p50", format(l.p50, "ms"), "", true});
+    double stalled_ms = 0;
+    std::size_t stalls = 0;
+    for (double ms : probe) {
+      if (ms > 5.0) {
+        ++stalls;
+        stalled_ms += ms;
+      }
+    }
+    std::printf("  disk: 32 KiB write + fdatasync, %zu times in %.1f s: p50 %.3f ms, p99 %.3f ms, max %.2f ms;\n"
+                "        %zu calls over 5 ms (%.1f per second, %.2f %% of the time)\n",
+                probe.size(), seconds, l.p50, l.p99, l.max, stalls, stalls / seconds, 100.0 * stalled_ms / (seconds * 1000));
+    rows.push_back({"disk: 32 KiB write + fdatasync, p50", format(l.p50, "ms"), "", true});
+    rows.push_back({"disk: 32 KiB write + fdatasync, p99", format(l.p99, "ms"), "", true});
+    rows.push_back({"disk: fdatasync calls over 5 ms", format(stalls / seconds, "/s"), "", true});
   }
 
   // (a) Tandem: couples walking feel-prefer-try, durable acknowledgements.
