@@ -127,15 +127,20 @@ json render_view(const LiveSession& session, Partner viewer, const std::string& 
   for (auto it = first; it != session.entries.end(); ++it) {
     const Entry& e = *it;
     if (!e.visible_to(viewer)) continue;
-    json item = {{"seq", e.seq}, {"kind", entry_kind(e.kind)}, {"step", e.step},
-                 {"message", e.message ? json(e.message->id()) : json()}, {"text", entry_text(e, locale, catalogs)}};
-    if (e.kind == EntryKind::Guide) item["to"] = to_string(e.to);
-    if (e.by) item["by"] = to_string(*e.by);
-    if (e.kind == EntryKind::Event) item["event"] = e.event;
-    if (e.only) item["private"] = true;
-    if (e.kind == EntryKind::Input) item["typed"] = typed(e);
-    if (typed(e)) item["text_dir"] = text_direction(std::get<std::string>(*e.value));
-    thread.push_back(std::move(item));
+    // Built in place: an initializer list would copy every value into the object once more.
+    json& item = thread.emplace_back(json::value_t::object);
+    auto& fields = *item.get_ptr<json::object_t*>();
+    fields.emplace("seq", e.seq);
+    fields.emplace("kind", entry_kind(e.kind));
+    fields.emplace("step", e.step);
+    fields.emplace("message", e.message ? json(e.message->id()) : json());
+    fields.emplace("text", entry_text(e, locale, catalogs));
+    if (e.kind == EntryKind::Guide) fields.emplace("to", to_string(e.to));
+    if (e.by) fields.emplace("by", to_string(*e.by));
+    if (e.kind == EntryKind::Event) fields.emplace("event", e.event);
+    if (e.only) fields.emplace("private", true);
+    if (e.kind == EntryKind::Input) fields.emplace("typed", typed(e));
+    if (typed(e)) fields.emplace("text_dir", text_direction(std::get<std::string>(*e.value)));
   }
   json awaited = json::array();
   json input;  // null unless this viewer is asked something
@@ -153,25 +158,26 @@ json render_view(const LiveSession& session, Partner viewer, const std::string& 
   }
   auto swaps = s.vars.find("swaps");
   std::int64_t round = 1 + (swaps == s.vars.end() ? 0 : std::get<std::int64_t>(swaps->second));
-  json view = {
-      {"id", session.record.id},
-      {"flow", {{"id", flow.id}, {"version", flow.version}, {"title", catalogs.render(locale, flow.id, flow.title, {})}}},
-      {"seq", s.seq},
-      {"status", to_string(s.status)},
-      {"viewer", to_string(viewer)},
-      {"locale", locale},
-      {"dir", LocaleNegotiator::direction(locale)},
-      {"partners", partners_json(s)},
-      {"speaker", to_string(s.speaker)},
-      {"progress", {{"step", s.flow.empty() ? s.step + 1 : s.calls.front().step},
-                    {"of", flow.steps.size()},
-                    {"round", round},
-                    {"rounds", flow.rounds()}}},
-      {"awaiting", awaited},
-      {"input", input},
-      {"pause", pause},
-  };
-  view["thread"] = std::move(thread);  // moved in, not copied as an initializer list would
+  json view(json::value_t::object);
+  auto& fields = *view.get_ptr<json::object_t*>();  // built in place, nothing copied
+  fields.emplace("id", session.record.id);
+  fields.emplace("flow", json{{"id", flow.id}, {"version", flow.version},
+                              {"title", catalogs.render(locale, flow.id, flow.title, {})}});
+  fields.emplace("seq", s.seq);
+  fields.emplace("status", to_string(s.status));
+  fields.emplace("viewer", to_string(viewer));
+  fields.emplace("locale", locale);
+  fields.emplace("dir", LocaleNegotiator::direction(locale));
+  fields.emplace("partners", partners_json(s));
+  fields.emplace("speaker", to_string(s.speaker));
+  fields.emplace("progress", json{{"step", s.flow.empty() ? s.step + 1 : s.calls.front().step},
+                                  {"of", flow.steps.size()},
+                                  {"round", round},
+                                  {"rounds", flow.rounds()}});
+  fields.emplace("awaiting", std::move(awaited));
+  fields.emplace("input", std::move(input));
+  fields.emplace("pause", std::move(pause));
+  fields.emplace("thread", std::move(thread));
   if (after) view["thread_after"] = *after;
   return view;
 }

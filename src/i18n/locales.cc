@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <unordered_map>
 
 #include <unicode/localematcher.h>
 
@@ -89,9 +90,16 @@ std::string LocaleNegotiator::from_accept_language(std::string_view header) cons
 std::string LocaleNegotiator::from_tag(std::string_view tag) const { return match(tag).value_or(supported_.front()); }
 
 std::string LocaleNegotiator::direction(const std::string& tag) {
-  UErrorCode status = U_ZERO_ERROR;
-  icu::Locale locale = icu::Locale::forLanguageTag(tag, status);
-  return U_SUCCESS(status) && locale.isRightToLeft() ? "rtl" : "ltr";
+  // Asked for on every view: remembered per thread (a handful of tags), not parsed each time.
+  thread_local std::unordered_map<std::string, bool> right_to_left;
+  auto known = right_to_left.find(tag);
+  if (known == right_to_left.end()) {
+    if (right_to_left.size() >= 64) right_to_left.clear();  // only ever a few: bounded all the same
+    UErrorCode status = U_ZERO_ERROR;
+    icu::Locale locale = icu::Locale::forLanguageTag(tag, status);
+    known = right_to_left.emplace(tag, U_SUCCESS(status) && locale.isRightToLeft()).first;
+  }
+  return known->second ? "rtl" : "ltr";
 }
 
 }  // namespace tandem

@@ -584,9 +584,9 @@ class SqliteStore final : public SessionStore {
   Status index_queue() {
     if (queued_ == 0) return Ok{};
     if (auto ok = run("BEGIN IMMEDIATE", "indexing text for search"); !ok) return ok;
-    if (auto ok = move_queue(); !ok) {
+    if (auto moved = move_queue(); !moved) {
       rollback();
-      return ok;
+      return moved.error();
     }
     if (auto ok = run("COMMIT", "indexing text for search"); !ok) {
       rollback();
@@ -597,15 +597,25 @@ class SqliteStore final : public SessionStore {
   }
 
   // Inside an open transaction: the queue into the index, wholly or not at all.
-  Status move_queue() {
-    if (auto ok = run("SAVEPOINT move_queue", "indexing text for search"); !ok) return ok;
-    Status moved = run("INSERT INTO search(folded, session_id, original) SELECT folded, session_id, original"
-                       " FROM search_queue ORDER BY id",
-                       "indexing text for search");
-    if (moved) moved = run("DELETE FROM search_queue", "indexing text for search");
-    if (sqlite3_get_autocommit(db_)) return moved;  // SQLite rolled everything back
-    if (!moved) (void)run("ROLLBACK TO move_queue", "undoing a search index update");
+  // `limit` rows (the oldest; -1: all) at a time. Returns how many moved.
+  Result<std::int64_t> move_queue(std::int64_t limit = -1) {
+    if (auto ok = run("SAVEPOINT move_queue", "indexing text for search"); !ok) return ok.error();
+    Statement copy = writes_.get("INSERT INTO search(folded, session_id, original) SELECT folded, session_id, original"
+                                 " FROM search_queue ORDER BY id LIMIT ?");
+    copy.bind(1, limit);
+    int rc = copy.step();
+    std::int64_t moved = 0;
+    if (rc == SQLITE_DONE) {
+      Statement remove = writes_.get("DELETE FROM search_queue WHERE id IN (SELECT id FROM search_queue ORDER BY id LIMIT ?)");
+      remove.bind(1, limit);
+      rc = remove.step();
+      moved = sqlite3_changes(db_);
+    }
+    Error error = sqlite_error(db_, rc, "indexing text for search");
+    if (sqlite3_get_autocommit(db_)) return error;  // SQLite rolled everything back
+    if (rc != SQLITE_DONE) (void)run("ROLLBACK TO move_queue", "undoing a search index update");
     (void)run("RELEASE move_queue", "closing a search index update");
+    if (rc != SQLITE_DONE) return error;
     return moved;
   }
 
@@ -630,14 +640,19 @@ class SqliteStore final : public SessionStore {
       }
       p->result = *w.error;
     }
-    // Under writes that never pause, the queue still moves into the index once it is long, with
-    // the batch (no fsync of its own). If that fails, the text stays queued for the next time.
-    bool moving = !written.empty() && queued_ >= options_.search_queue_max;
-    if (moving && !move_queue() && sqlite3_get_autocommit(db_)) {
-      for (PendingWrite* q : batch) q->result = Ok{};
-      return false;  // SQLite rolled the batch back too: write it again, with savepoints
+    // Under writes that never pause, the queue still moves into the index once it is long: its
+    // oldest rows, a few hundred with each batch (no fsync of their own, and a bounded delay for
+    // the batch). If that fails, the text stays queued for the next time.
+    std::int64_t moved = 0;
+    if (!written.empty() && queued_ >= options_.search_queue_max) {
+      auto chunk = move_queue(kMoveChunk);
+      if (!chunk && sqlite3_get_autocommit(db_)) {
+        for (PendingWrite* q : batch) q->result = Ok{};
+        return false;  // SQLite rolled the batch back too: write it again, with savepoints
+      }
+      if (chunk) moved = *chunk;
     }
-    if (finish(written) && moving) queued_ = 0;
+    if (finish(written)) queued_ -= std::min<std::size_t>(queued_, static_cast<std::size_t>(moved));
     return true;
   }
 
@@ -785,6 +800,7 @@ class SqliteStore final : public SessionStore {
   std::mutex mutex_;  // one connection: one statement sequence at a time
   StatementCache writes_;  // under mutex_
   std::size_t queued_ = 0;  // under mutex_: rows in search_queue (at most)
+  static constexpr std::int64_t kMoveChunk = 256;
   sqlite3* reader_ = nullptr;
   std::mutex read_mutex_;
   std::optional<StatementCache> reads_;  // under read_mutex_

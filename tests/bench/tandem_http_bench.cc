@@ -275,12 +275,10 @@ std::unique_ptr<httplib::Client> keep_alive_client(int port) {
   return client;
 }
 
-// A view without its thread: the client needs only seq, status, viewer, awaiting and input, and
-// parsing the whole conversation on every turn would take the server's CPU on a small machine.
+// A view, parsed whole (the client needs only seq, status, viewer, awaiting and input; since views
+// and turns ask for the thread `after` what the page holds, what else comes is small).
 json parse_view(const std::string& body) {
-  json view = json::parse(body, [](int depth, json::parse_event_t event, json& parsed) {
-    return !(depth == 1 && event == json::parse_event_t::key && parsed == "thread");
-  }, false);
+  json view = json::parse(body, nullptr, false);
   if (!view.is_object()) die("a view that is not a JSON object: " + body.substr(0, 200));
   return view;
 }
