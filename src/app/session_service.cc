@@ -146,7 +146,7 @@ Result<json> SessionService::create(const NewSession& request) {
   session->event_times.push_back(start.at_ms);
   {
     std::lock_guard lock(sessions_mutex_);
-    sessions_[session->record.id] = session;
+    keep(session);
   }
   changed();
   std::lock_guard lock(session->mutex);
@@ -174,12 +174,47 @@ std::uint64_t SessionService::wait_for_change(std::uint64_t seen, std::chrono::m
 
 void SessionService::wake_all() { changed(); }
 
+std::shared_ptr<LiveSession> SessionService::use(const std::shared_ptr<LiveSession>& session) {
+  session->last_used = ++uses_;
+  return session;
+}
+
+std::shared_ptr<LiveSession> SessionService::keep(const std::shared_ptr<LiveSession>& session) {
+  auto [it, added] = sessions_.emplace(session->record.id, session);
+  std::shared_ptr<LiveSession> kept = use(it->second);
+  while (added && sessions_.size() > limits_.cached_sessions) {
+    // The least recently used session that no request holds (only the cache does): letting one
+    // go that a request still holds could leave two copies of it, one of them stale.
+    auto oldest = sessions_.end();
+    for (auto candidate = sessions_.begin(); candidate != sessions_.end(); ++candidate) {
+      if (candidate->second.use_count() > 1) continue;
+      if (oldest == sessions_.end() || candidate->second->last_used < oldest->second->last_used) oldest = candidate;
+    }
+    if (oldest == sessions_.end()) break;  // every one is in use: over the limit for a moment
+    sessions_.erase(oldest);
+  }
+  return kept;
+}
+
+std::size_t SessionService::cached_sessions() {
+  std::lock_guard lock(sessions_mutex_);
+  return sessions_.size();
+}
+
 Result<std::shared_ptr<LiveSession>> SessionService::live(const std::string& id) {
   if (!is_session_id(id)) return make_error("unknown-session", "no session \"" + id + "\"");
   {
     std::lock_guard lock(sessions_mutex_);
     auto it = sessions_.find(id);
-    if (it != sessions_.end()) return it->second;
+    if (it != sessions_.end()) return use(it->second);
+  }
+  // One rebuild at a time, looking again once it is our turn: two rebuilds of one session racing
+  // a commit and the cache letting the first go could otherwise keep a copy older than its log.
+  std::lock_guard loading(loading_mutex_);
+  {
+    std::lock_guard lock(sessions_mutex_);
+    auto it = sessions_.find(id);
+    if (it != sessions_.end()) return use(it->second);
   }
   // Rebuild from the log: the state is a deterministic fold over the committed events, walked
   // with the exact flow versions the session started with.
@@ -219,7 +254,7 @@ Result<std::shared_ptr<LiveSession>> SessionService::live(const std::string& id)
   session->entries = std::move(replayed->entries);
 
   std::lock_guard lock(sessions_mutex_);
-  return sessions_.emplace(id, session).first->second;  // another thread may have won; use its copy
+  return keep(session);
 }
 
 std::optional<std::string> SessionService::partner_locale(const std::string& id, Partner partner) {

@@ -33,6 +33,9 @@ namespace tandem {
 struct Limits {
   std::size_t answer_graphemes = 2000;
   std::size_t name_graphemes = 40;
+  // Sessions kept in memory; past this, the one used longest ago (and not in use) is let go and
+  // rebuilt from its log when it is next needed. A finished session holds about 40 kB.
+  std::size_t cached_sessions = 1000;
 };
 
 // The catalog holding each locale's feelings vocabulary (locales/<locale>/feelings.arb).
@@ -41,6 +44,7 @@ inline constexpr const char* kFeelingsCatalog = "feelings";
 // One session as held in memory: the pinned flows, the folded state and everything it said.
 struct LiveSession {
   std::mutex mutex;  // serializes mutations of this session
+  std::uint64_t last_used = 0;  // under SessionService::sessions_mutex_: when the cache last handed it out
   SessionRecord record;
   FlowSet flows;
   SessionState state;
@@ -119,6 +123,8 @@ class SessionService {
   std::string error_detail(const Error& error, const std::string& locale) const;
 
   const LocaleNegotiator& locales() const { return locales_; }
+  // How many sessions are held in memory now.
+  std::size_t cached_sessions();
 
   // Live updates: a counter that moves with every committed change to any session. Waits until
   // it differs from `seen` (or `timeout` passes, or wake_all) and returns its value.
@@ -147,8 +153,16 @@ class SessionService {
   std::condition_variable changes_cv_;
   std::uint64_t changes_ = 0;
 
+  // Under sessions_mutex_: hands out a cached session, marking it used.
+  std::shared_ptr<LiveSession> use(const std::shared_ptr<LiveSession>& session);
+  // Under sessions_mutex_: adds a session (or returns the copy already there), then lets the
+  // least recently used ones nobody holds go, down to the limit.
+  std::shared_ptr<LiveSession> keep(const std::shared_ptr<LiveSession>& session);
+
   std::mutex sessions_mutex_;
   std::map<std::string, std::shared_ptr<LiveSession>> sessions_;
+  std::uint64_t uses_ = 0;   // under sessions_mutex_: a clock for last_used
+  std::mutex loading_mutex_;  // one rebuild from the log at a time (see live())
 };
 
 }  // namespace tandem

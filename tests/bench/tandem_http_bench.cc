@@ -277,6 +277,8 @@ std::unique_ptr<httplib::Client> keep_alive_client(int port) {
 
 // A view, parsed whole (the client needs only seq, status, viewer, awaiting and input; since views
 // and turns ask for the thread `after` what the page holds, what else comes is small).
+constexpr double kCachedSessions = 1000;  // tandem::Limits::cached_sessions
+
 json parse_view(const std::string& body) {
   json view = json::parse(body, nullptr, false);
   if (!view.is_object()) die("a view that is not a JSON object: " + body.substr(0, 200));
@@ -662,10 +664,13 @@ int main(int argc, char** argv) {
                 "(of %u); server CPU per commit %.0f µs (the views it served included)\n",
                 server_cores, client_cores, std::max(0.0, (busy1 - busy0) / span - server_cores - client_cores),
                 std::thread::hardware_concurrency(), commits > 0 ? (server_cpu1 - server_cpu0) / commits * 1e6 : 0.0);
-    const double per_session = all.sessions_created ? (rss1 - rss0) * 1024 / static_cast<double>(all.sessions_created) : 0;
-    std::printf("  server memory: VmRSS %.1f MB at start, %.1f MB after (VmHWM %.1f MB), holding the %llu sessions "
-                "started (warm-up included), %.1f kB each\n",
-                rss0, rss1, hwm1, static_cast<unsigned long long>(all.sessions_created), per_session);
+    // The server keeps at most kCachedSessions in memory (Limits::cached_sessions), the ones used
+    // last: most of them walked to the end.
+    const double held = std::min<double>(static_cast<double>(all.sessions_created), kCachedSessions);
+    const double per_session = held > 0 ? (rss1 - rss0) * 1024 / held : 0;
+    std::printf("  server memory: VmRSS %.1f MB at start, %.1f MB after (VmHWM %.1f MB); %llu sessions started (warm-up\n"
+                "    included), of which it keeps the last %.0f in memory: %.1f kB each\n",
+                rss0, rss1, hwm1, static_cast<unsigned long long>(all.sessions_created), held, per_session);
     if (all.errors)
       std::printf("  FAILED requests: %llu; the first: %s\n", static_cast<unsigned long long>(all.errors), all.first_error.c_str());
     failures += all.errors;

@@ -110,3 +110,45 @@ TEST_CASE("a retention period deletes old conversations for real, and only those
   server.clock().advance(400LL * 24 * 60 * 60 * 1000);
   CHECK(server.get_json("/api/sessions")["sessions"].size() == 1);
 }
+
+TEST_CASE("the session cache keeps a bounded number; a session let go is rebuilt from its log", "[history]") {
+  TempDir dir;
+  FakeClock clock;
+  auto store = std::move(*open_sqlite_store(dir.path() + "/tandem.db"));
+  Limits limits;
+  limits.cached_sessions = 3;
+  SessionService service(shipped().flows, shipped().catalogs, shipped_locales(), *store, clock, limits);
+  NewSession request;
+  request.flow = "feel-prefer-try";
+  request.partners = {PartnerInfo{"Ana", "es"}, PartnerInfo{"Ben", "ar"}};
+  std::vector<std::string> ids;
+  std::vector<json> views;
+  for (int i = 0; i < 6; ++i) {
+    auto view = service.create(request);
+    REQUIRE(view.ok());
+    const std::string id = (*view)["id"];
+    Mutation yes;
+    yes.partner = Partner::A;
+    yes.value = Value{std::string("yes")};
+    yes.seq = (*view)["seq"].get<std::uint64_t>();
+    REQUIRE(service.mutate(id, yes).ok());
+    ids.push_back(id);
+    views.push_back(*service.view(id, Partner::B, ""));
+    CHECK(service.cached_sessions() <= 3);
+  }
+  // The first ones were let go; each comes back exactly as it was, and goes on.
+  for (int i = 0; i < 6; ++i) {
+    auto again = service.view(ids[i], Partner::B, "");
+    REQUIRE(again.ok());
+    CHECK(*again == views[i]);
+  }
+  Mutation yes;
+  yes.partner = Partner::B;
+  yes.value = Value{std::string("yes")};
+  yes.seq = views[0]["seq"].get<std::uint64_t>();
+  auto next = service.mutate(ids[0], yes);
+  REQUIRE(next.ok());
+  CHECK((*next)["seq"] == views[0]["seq"].get<std::uint64_t>() + 1);
+  CHECK(service.cached_sessions() <= 3);
+  CHECK(store->events(ids[0])->size() == (*next)["seq"].get<std::size_t>());
+}
