@@ -182,18 +182,32 @@ std::shared_ptr<LiveSession> SessionService::use(const std::shared_ptr<LiveSessi
 std::shared_ptr<LiveSession> SessionService::keep(const std::shared_ptr<LiveSession>& session) {
   auto [it, added] = sessions_.emplace(session->record.id, session);
   std::shared_ptr<LiveSession> kept = use(it->second);
-  while (added && sessions_.size() > limits_.cached_sessions) {
-    // The least recently used session that no request holds (only the cache does): letting one
-    // go that a request still holds could leave two copies of it, one of them stale.
-    auto oldest = sessions_.end();
+  if (!added) return kept;
+  // Only sessions no request holds (only the cache does) may go: letting one go that a request
+  // still holds could leave two copies of it, one of them stale. Nobody else can reach those, so
+  // their state is read here without their own lock.
+  auto ended = [](const LiveSession& s) {
+    return s.state.status == SessionStatus::Completed || s.state.status == SessionStatus::Stopped;
+  };
+  while (true) {
+    std::size_t ended_count = 0;
+    auto oldest = sessions_.end(), oldest_ended = sessions_.end();
     for (auto candidate = sessions_.begin(); candidate != sessions_.end(); ++candidate) {
+      const LiveSession& c = *candidate->second;
+      bool done = ended(c);
+      ended_count += done;
       if (candidate->second.use_count() > 1) continue;
-      if (oldest == sessions_.end() || candidate->second->last_used < oldest->second->last_used) oldest = candidate;
+      if (oldest == sessions_.end() || c.last_used < oldest->second->last_used) oldest = candidate;
+      if (done && (oldest_ended == sessions_.end() || c.last_used < oldest_ended->second->last_used)) oldest_ended = candidate;
     }
-    if (oldest == sessions_.end()) break;  // every one is in use: over the limit for a moment
-    sessions_.erase(oldest);
+    if (oldest_ended != sessions_.end() && (ended_count > limits_.cached_ended || sessions_.size() > limits_.cached_sessions)) {
+      sessions_.erase(oldest_ended);
+    } else if (oldest != sessions_.end() && sessions_.size() > limits_.cached_sessions) {
+      sessions_.erase(oldest);
+    } else {
+      return kept;  // within the limits (or every one over them is in use, for a moment)
+    }
   }
-  return kept;
 }
 
 std::size_t SessionService::cached_sessions() {

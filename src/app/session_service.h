@@ -34,8 +34,10 @@ struct Limits {
   std::size_t answer_graphemes = 2000;
   std::size_t name_graphemes = 40;
   // Sessions kept in memory; past this, the one used longest ago (and not in use) is let go and
-  // rebuilt from its log when it is next needed. A finished session holds about 40 kB.
+  // rebuilt from its log when it is next needed. Finished sessions (about 40 kB each, and rarely
+  // opened again) go first, and at most `cached_ended` of them are kept.
   std::size_t cached_sessions = 1000;
+  std::size_t cached_ended = 100;
 };
 
 // The catalog holding each locale's feelings vocabulary (locales/<locale>/feelings.arb).

@@ -152,3 +152,36 @@ TEST_CASE("the session cache keeps a bounded number; a session let go is rebuilt
   CHECK(service.cached_sessions() <= 3);
   CHECK(store->events(ids[0])->size() == (*next)["seq"].get<std::size_t>());
 }
+
+TEST_CASE("finished sessions leave the cache first, and only a few are kept", "[history]") {
+  TempDir dir;
+  FakeClock clock;
+  auto store = std::move(*open_sqlite_store(dir.path() + "/tandem.db"));
+  Limits limits;
+  limits.cached_sessions = 10;
+  limits.cached_ended = 1;
+  SessionService service(shipped().flows, shipped().catalogs, shipped_locales(), *store, clock, limits);
+  NewSession request;
+  request.flow = "feel-prefer-try";
+  request.partners = {PartnerInfo{"Ana", "en"}, PartnerInfo{"Ben", "en"}};
+  std::vector<std::string> stopped;
+  for (int i = 0; i < 3; ++i) {
+    auto view = service.create(request);
+    REQUIRE(view.ok());
+    Mutation stop;
+    stop.command = Command::Stop;
+    stop.partner = Partner::B;
+    stop.seq = (*view)["seq"].get<std::uint64_t>();
+    REQUIRE((*service.mutate((*view)["id"], stop))["status"] == "stopped");
+    stopped.push_back((*view)["id"]);
+  }
+  // Room for 10, but finished ones go once more than one is held (checked as sessions are added):
+  // the third start let the first go; the last stop made two finished ones again.
+  CHECK(service.cached_sessions() == 2);
+  REQUIRE(service.create(request).ok());
+  CHECK(service.cached_sessions() == 2);  // the new one, and one finished session
+  // A finished session let go still reads exactly as before.
+  auto transcript = service.transcript(stopped[0], "en", std::nullopt);
+  REQUIRE(transcript.ok());
+  CHECK((*transcript)["status"] == "stopped");
+}
