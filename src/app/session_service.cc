@@ -179,10 +179,17 @@ std::shared_ptr<LiveSession> SessionService::use(const std::shared_ptr<LiveSessi
   return session;
 }
 
+SessionService::Summary SessionService::summary_of(const LiveSession& session) {
+  return Summary{session.flows.root->title,
+                 {session.state.info(Partner::A).name, session.state.info(Partner::B).name},
+                 session.state.status};
+}
+
 std::shared_ptr<LiveSession> SessionService::keep(const std::shared_ptr<LiveSession>& session) {
   auto [it, added] = sessions_.emplace(session->record.id, session);
   std::shared_ptr<LiveSession> kept = use(it->second);
   if (!added) return kept;
+  summaries_[session->record.id] = summary_of(*session);  // new or just rebuilt: nobody else holds it yet
   // Only sessions no request holds (only the cache does) may go: letting one go that a request
   // still holds could leave two copies of it, one of them stale. Nobody else can reach those, so
   // their state is read here without their own lock.
@@ -385,9 +392,14 @@ Result<json> SessionService::mutate(const std::string& id, const Mutation& mutat
   if (outcome->agreement) agreement = args_to_json(*outcome->agreement).dump();
   if (auto ok = store_.append(id, stored, agreement); !ok) return ok.error();  // nothing changes unless committed
 
+  bool status_changed = outcome->state.status != s.state.status;
   s.state = std::move(outcome->state);
   for (auto& entry : outcome->entries) s.entries.push_back(std::move(entry));
   s.event_times.push_back(event.at_ms);
+  if (status_changed) {
+    std::lock_guard lock(sessions_mutex_);
+    if (auto summary = summaries_.find(id); summary != summaries_.end()) summary->second.status = s.state.status;
+  }
   changed();
   return render_view(s, mutation.partner, s.state.info(mutation.partner).locale, catalogs_, mutation.after);
 }
@@ -423,6 +435,7 @@ Status SessionService::delete_session(const std::string& id) {
   {
     std::lock_guard lock(sessions_mutex_);
     sessions_.erase(id);
+    summaries_.erase(id);
   }
   changed();
   return Ok{};
@@ -433,6 +446,7 @@ Status SessionService::delete_everything() {
     std::lock_guard lock(sessions_mutex_);
     if (auto ok = store_.delete_everything(); !ok) return ok;
     sessions_.clear();
+    summaries_.clear();
   }
   changed();
   return Ok{};
@@ -455,14 +469,25 @@ Result<json> SessionService::list_sessions(const std::string& locale, const std:
   std::int64_t now = clock_.now_ms();
   for (const SessionRecord& record : *records) {
     if (!query.empty() && !matches.count(record.id)) continue;
-    auto session = live(record.id);
-    if (!session) return session.error();
-    std::lock_guard lock((*session)->mutex);
-    const LiveSession& s = **session;
+    auto summary = [&]() -> std::optional<Summary> {
+      std::lock_guard lock(sessions_mutex_);
+      auto it = summaries_.find(record.id);
+      return it == summaries_.end() ? std::nullopt : std::optional<Summary>(it->second);
+    };
+    std::optional<Summary> s = summary();
+    if (!s) {  // not seen since start: rebuilt once, which leaves its summary
+      auto session = live(record.id);
+      if (!session) return session.error();
+      s = summary();
+      if (!s) {
+        std::lock_guard lock((*session)->mutex);
+        s = summary_of(**session);
+      }
+    }
     json item = {{"id", record.id},
-                 {"flow", {{"id", record.flow_id}, {"title", catalogs_.render(locale, record.flow_id, s.flows.root->title, {})}}},
-                 {"partners", {{"a", s.state.info(Partner::A).name}, {"b", s.state.info(Partner::B).name}}},
-                 {"status", to_string(s.state.status)},
+                 {"flow", {{"id", record.flow_id}, {"title", catalogs_.render(locale, record.flow_id, s->title, {})}}},
+                 {"partners", {{"a", s->names[0]}, {"b", s->names[1]}}},
+                 {"status", to_string(s->status)},
                  {"started_at", iso8601_utc(record.created_ms)},
                  {"started", format_date_time(record.created_ms, locale, time_zone)},
                  {"started_ago", format_relative(record.created_ms, now, locale)}};
@@ -522,7 +547,10 @@ Result<std::size_t> SessionService::purge_expired() {
   {
     std::lock_guard lock(sessions_mutex_);
     if (auto ok = store_.delete_sessions(*old); !ok) return ok.error();
-    for (const std::string& id : *old) sessions_.erase(id);
+    for (const std::string& id : *old) {
+      sessions_.erase(id);
+      summaries_.erase(id);
+    }
   }
   changed();
   return old->size();

@@ -161,8 +161,18 @@ class SessionService {
   // least recently used ones nobody holds go, down to the limit.
   std::shared_ptr<LiveSession> keep(const std::shared_ptr<LiveSession>& session);
 
+  // What the history list shows of a session, kept for every session seen since start (some
+  // hundred bytes each), so listing sessions never rebuilds the ones the cache let go.
+  struct Summary {
+    std::string title;  // the flow's title key (in the flow's catalog)
+    std::array<std::string, 2> names;
+    SessionStatus status = SessionStatus::Active;
+  };
+  static Summary summary_of(const LiveSession& session);
+
   std::mutex sessions_mutex_;
   std::map<std::string, std::shared_ptr<LiveSession>> sessions_;
+  std::map<std::string, Summary> summaries_;  // under sessions_mutex_
   std::uint64_t uses_ = 0;   // under sessions_mutex_: a clock for last_used
   std::mutex loading_mutex_;  // one rebuild from the log at a time (see live())
 };

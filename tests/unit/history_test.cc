@@ -185,3 +185,94 @@ TEST_CASE("finished sessions leave the cache first, and only a few are kept", "[
   REQUIRE(transcript.ok());
   CHECK((*transcript)["status"] == "stopped");
 }
+
+namespace {
+// The SQLite store, counting how many session logs are read (each read is a rebuild).
+class CountingStore final : public SessionStore {
+ public:
+  explicit CountingStore(std::unique_ptr<SessionStore> inner) : inner_(std::move(inner)) {}
+  int log_reads = 0;
+  Status create_session(const SessionRecord& r, const std::vector<PinnedFlow>& f, const StoredEvent& e) override {
+    return inner_->create_session(r, f, e);
+  }
+  Result<std::optional<SessionRecord>> find_session(const std::string& id) override { return inner_->find_session(id); }
+  Result<std::vector<SessionRecord>> list_sessions() override { return inner_->list_sessions(); }
+  Result<std::string> flow_source(const std::string& hash) override { return inner_->flow_source(hash); }
+  Result<std::vector<StoredEvent>> events(const std::string& id) override {
+    ++log_reads;
+    return inner_->events(id);
+  }
+  Status append(const std::string& id, const StoredEvent& e, const std::optional<std::string>& a) override {
+    return inner_->append(id, e, a);
+  }
+  Result<std::vector<AgreementVersion>> agreements() override { return inner_->agreements(); }
+  Result<std::optional<IdempotentWrite>> find_idempotent(const std::string& key) override { return inner_->find_idempotent(key); }
+  Status delete_session(const std::string& id) override { return inner_->delete_session(id); }
+  Status delete_everything() override { return inner_->delete_everything(); }
+  Status delete_sessions(const std::vector<std::string>& ids) override { return inner_->delete_sessions(ids); }
+  Result<std::vector<SearchHit>> search(const std::string& folded) override { return inner_->search(folded); }
+  Status reindex(const std::string& id, const std::vector<SearchText>& t) override { return inner_->reindex(id, t); }
+  Result<std::optional<std::string>> setting(const std::string& key) override { return inner_->setting(key); }
+  Status put_setting(const std::string& key, const std::optional<std::string>& v) override { return inner_->put_setting(key, v); }
+  Result<std::vector<std::string>> idle_sessions(std::int64_t before) override { return inner_->idle_sessions(before); }
+
+ private:
+  std::unique_ptr<SessionStore> inner_;
+};
+}  // namespace
+
+TEST_CASE("listing sessions rebuilds none the cache let go, and shows each one's latest status", "[history]") {
+  TempDir dir;
+  FakeClock clock;
+  const std::string path = dir.path() + "/tandem.db";
+  Limits limits;
+  limits.cached_sessions = 2;
+  limits.cached_ended = 1;
+  NewSession request;
+  request.flow = "feel-prefer-try";
+  request.partners = {PartnerInfo{"Ana", "en"}, PartnerInfo{"Ben", "en"}};
+  {
+    auto store = std::move(*open_sqlite_store(path));
+    SessionService service(shipped().flows, shipped().catalogs, shipped_locales(), *store, clock, limits);
+    for (int i = 0; i < 5; ++i) {
+      auto view = service.create(request);
+      REQUIRE(view.ok());
+      if (i % 2 == 1) {
+        Mutation stop;
+        stop.command = Command::Stop;
+        stop.partner = Partner::A;
+        stop.seq = (*view)["seq"].get<std::uint64_t>();
+        REQUIRE(service.mutate((*view)["id"], stop).ok());
+      }
+    }
+  }
+  // After a restart: the first listing rebuilds each session once, later ones none.
+  CountingStore store(std::move(*open_sqlite_store(path)));
+  SessionService service(shipped().flows, shipped().catalogs, shipped_locales(), store, clock, limits);
+  auto first = service.list_sessions("en", "UTC");
+  REQUIRE(first.ok());
+  CHECK(store.log_reads == 5);
+  auto again = service.list_sessions("en", "UTC");
+  REQUIRE(again.ok());
+  CHECK(store.log_reads == 5);
+  CHECK(*again == *first);
+  CHECK(service.cached_sessions() <= 2);
+  int stopped = 0;
+  for (const json& s : (*again)["sessions"]) {
+    CHECK(s["partners"] == json{{"a", "Ana"}, {"b", "Ben"}});
+    CHECK(s["flow"]["title"] == "I feel, I prefer, I’d like to try");
+    stopped += s["status"] == "stopped";
+  }
+  CHECK(stopped == 2);
+  // A session's new status shows at once, although it was let go and rebuilt meanwhile.
+  const std::string id = (*again)["sessions"][0]["id"];
+  REQUIRE((*again)["sessions"][0]["status"] == "active");
+  auto view = service.view(id, Partner::A, "");
+  Mutation stop;
+  stop.command = Command::Stop;
+  stop.partner = Partner::B;
+  stop.seq = (*view)["seq"].get<std::uint64_t>();
+  REQUIRE(service.mutate(id, stop).ok());
+  auto after = service.list_sessions("en", "UTC");
+  CHECK((*after)["sessions"][0]["status"] == "stopped");
+}
