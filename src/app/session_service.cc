@@ -191,8 +191,7 @@ std::shared_ptr<LiveSession> SessionService::keep(const std::shared_ptr<LiveSess
   if (!added) return kept;
   summaries_[session->record.id] = summary_of(*session);  // new or just rebuilt: nobody else holds it yet
   // Only sessions no request holds (only the cache does) may go: letting one go that a request
-  // still holds could leave two copies of it, one of them stale. Nobody else can reach those, so
-  // their state is read here without their own lock.
+  // still holds could leave two copies of it, one of them stale.
   auto ended = [](const LiveSession& s) {
     return s.state.status == SessionStatus::Completed || s.state.status == SessionStatus::Stopped;
   };
@@ -200,10 +199,12 @@ std::shared_ptr<LiveSession> SessionService::keep(const std::shared_ptr<LiveSess
     std::size_t ended_count = 0;
     auto oldest = sessions_.end(), oldest_ended = sessions_.end();
     for (auto candidate = sessions_.begin(); candidate != sessions_.end(); ++candidate) {
-      const LiveSession& c = *candidate->second;
+      if (candidate->second.use_count() > 1) continue;  // in use: it stays
+      LiveSession& c = *candidate->second;
+      std::unique_lock<std::mutex> settled(c.mutex, std::try_to_lock);  // orders us after its last change
+      if (!settled) continue;
       bool done = ended(c);
       ended_count += done;
-      if (candidate->second.use_count() > 1) continue;
       if (oldest == sessions_.end() || c.last_used < oldest->second->last_used) oldest = candidate;
       if (done && (oldest_ended == sessions_.end() || c.last_used < oldest_ended->second->last_used)) oldest_ended = candidate;
     }
