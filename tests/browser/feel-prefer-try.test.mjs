@@ -74,7 +74,7 @@ async function answerText(page, text, { viaKeyboard = false } = {}) {
 // ---- Test 1: the whole conversation -----------------------------------------------------------
 
 test('two partners walk feel-prefer-try in Spanish on one device', async (t) => {
-  const { page, foreign, problems } = await open(t);
+  const { page, foreign, problems, inputs } = await open(t);
   const names = { a: 'Ana', b: 'Ben' };
   await setUp(page, names, 'setup.png');
 
@@ -180,6 +180,11 @@ test('two partners walk feel-prefer-try in Spanish on one device', async (t) => 
   assert.equal(proposals, 2, 'answered a proposal in each round');
   assert.equal((await page.textContent('#ended-title')).trim(), uiEs['ui.ended.completed']);
   assert.equal((await page.textContent('#ended-message')).trim(), fill(flowEs.close, names));
+  // Every answer asked only for the thread entries after those the page held (docs/api.md).
+  assert.ok(inputs.length > 20, `${inputs.length} answers sent`);
+  for (const body of inputs) {
+    assert.ok(Number.isInteger(body.after) && body.after <= body.seq, `after ${body.after} with seq ${body.seq}`);
+  }
   const transcript = await page.textContent('#transcript');
   for (const text of typed) assert.ok(transcript.includes(text), `transcript contains “${text}”`);
   assert.ok(transcript.includes(fill(flowEs.welcome, names)), 'transcript is in Spanish');
