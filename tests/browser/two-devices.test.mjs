@@ -185,6 +185,9 @@ test('two devices: pairing, live turns, pause, and private answers that stay on 
     const page = pages[who];
     const now = await asked(page);
     if (!now.idle || now.screen !== 'chat' || now.paused || !now.key || now.key === last[who]) return false;
+    // The pause word waits for the pause below: the page may have moved on to it since the loop
+    // looked (answering it first left Ben asked for his sign instead of waiting for Ana).
+    if (!paused && now.step === 'pause-word') return false;
     assert.equal(now.viewer, who, 'each page only ever shows its own partner');
     last[who] = now.key;
     if (now.type === 'scale') {
@@ -214,7 +217,7 @@ test('two devices: pairing, live turns, pause, and private answers that stay on 
     assert.ok(Date.now() < deadline, `the flow ends within two minutes (now: Ana ${JSON.stringify(a)}, Ben ${JSON.stringify(b)})`);
     if (a.screen === 'ended' && b.screen === 'ended') break;
     // Once, in the middle: Ben pauses on his device; each says they're ready on their own page.
-    if (!paused && a.step === 'pause-word') {
+    if (!paused && a.step === 'pause-word' && a.key) {
       if (!a.idle || !b.idle) {
         await ana.waitForTimeout(100); // hold the pause word until both pages are settled
         continue;
