@@ -111,27 +111,50 @@ TEST_CASE("a retention period deletes old conversations for real, and only those
   CHECK(server.get_json("/api/sessions")["sessions"].size() == 1);
 }
 
-TEST_CASE("the session cache keeps a bounded number; a session let go is rebuilt from its log", "[history]") {
-  TempDir dir;
-  FakeClock clock;
-  auto store = std::move(*open_sqlite_store(dir.path() + "/tandem.db"));
-  Limits limits;
-  limits.cached_sessions = 3;
-  SessionService service(shipped().flows, shipped().catalogs, shipped_locales(), *store, clock, limits);
+namespace {
+// feel-prefer-try for Ana and Ben, as the setup screen asks for it.
+NewSession feel_prefer_try(const std::string& locale_a, const std::string& locale_b) {
   NewSession request;
   request.flow = "feel-prefer-try";
-  request.partners = {PartnerInfo{"Ana", "es"}, PartnerInfo{"Ben", "ar"}};
+  request.partners = {PartnerInfo{"Ana", locale_a}, PartnerInfo{"Ben", locale_b}};
+  return request;
+}
+
+// A mutation sent at the seq of `view`.
+Mutation at(const json& view, Command command, Partner partner, Value value = Value{}) {
+  Mutation m;
+  m.command = command;
+  m.partner = partner;
+  m.value = std::move(value);
+  m.seq = view["seq"].get<std::uint64_t>();
+  return m;
+}
+
+// A service over a fresh SQLite store with these cache limits.
+struct CachedService {
+  explicit CachedService(Limits limits)
+      : store(std::move(*open_sqlite_store(dir.path() + "/tandem.db"))),
+        service(shipped().flows, shipped().catalogs, shipped_locales(), *store, clock, limits) {}
+  TempDir dir;
+  FakeClock clock;
+  std::unique_ptr<SessionStore> store;
+  SessionService service;
+};
+}  // namespace
+
+TEST_CASE("the session cache keeps a bounded number; a session let go is rebuilt from its log", "[history]") {
+  Limits limits;
+  limits.cached_sessions = 3;
+  CachedService cached(limits);
+  SessionService& service = cached.service;
+  const NewSession request = feel_prefer_try("es", "ar");
   std::vector<std::string> ids;
   std::vector<json> views;
   for (int i = 0; i < 6; ++i) {
     auto view = service.create(request);
     REQUIRE(view.ok());
     const std::string id = (*view)["id"];
-    Mutation yes;
-    yes.partner = Partner::A;
-    yes.value = Value{std::string("yes")};
-    yes.seq = (*view)["seq"].get<std::uint64_t>();
-    REQUIRE(service.mutate(id, yes).ok());
+    REQUIRE(service.mutate(id, at(*view, Command::Input, Partner::A, Value{std::string("yes")})).ok());
     ids.push_back(id);
     views.push_back(*service.view(id, Partner::B, ""));
     CHECK(service.cached_sessions() <= 3);
@@ -142,37 +165,25 @@ TEST_CASE("the session cache keeps a bounded number; a session let go is rebuilt
     REQUIRE(again.ok());
     CHECK(*again == views[i]);
   }
-  Mutation yes;
-  yes.partner = Partner::B;
-  yes.value = Value{std::string("yes")};
-  yes.seq = views[0]["seq"].get<std::uint64_t>();
-  auto next = service.mutate(ids[0], yes);
+  auto next = service.mutate(ids[0], at(views[0], Command::Input, Partner::B, Value{std::string("yes")}));
   REQUIRE(next.ok());
   CHECK((*next)["seq"] == views[0]["seq"].get<std::uint64_t>() + 1);
   CHECK(service.cached_sessions() <= 3);
-  CHECK(store->events(ids[0])->size() == (*next)["seq"].get<std::size_t>());
+  CHECK(cached.store->events(ids[0])->size() == (*next)["seq"].get<std::size_t>());
 }
 
 TEST_CASE("finished sessions leave the cache first, and only a few are kept", "[history]") {
-  TempDir dir;
-  FakeClock clock;
-  auto store = std::move(*open_sqlite_store(dir.path() + "/tandem.db"));
   Limits limits;
   limits.cached_sessions = 10;
   limits.cached_ended = 1;
-  SessionService service(shipped().flows, shipped().catalogs, shipped_locales(), *store, clock, limits);
-  NewSession request;
-  request.flow = "feel-prefer-try";
-  request.partners = {PartnerInfo{"Ana", "en"}, PartnerInfo{"Ben", "en"}};
+  CachedService cached(limits);
+  SessionService& service = cached.service;
+  const NewSession request = feel_prefer_try("en", "en");
   std::vector<std::string> stopped;
   for (int i = 0; i < 3; ++i) {
     auto view = service.create(request);
     REQUIRE(view.ok());
-    Mutation stop;
-    stop.command = Command::Stop;
-    stop.partner = Partner::B;
-    stop.seq = (*view)["seq"].get<std::uint64_t>();
-    REQUIRE((*service.mutate((*view)["id"], stop))["status"] == "stopped");
+    REQUIRE((*service.mutate((*view)["id"], at(*view, Command::Stop, Partner::B)))["status"] == "stopped");
     stopped.push_back((*view)["id"]);
   }
   // Room for 10, but finished ones go once more than one is held (checked as sessions are added):
@@ -228,22 +239,14 @@ TEST_CASE("listing sessions rebuilds none the cache let go, and shows each one's
   Limits limits;
   limits.cached_sessions = 2;
   limits.cached_ended = 1;
-  NewSession request;
-  request.flow = "feel-prefer-try";
-  request.partners = {PartnerInfo{"Ana", "en"}, PartnerInfo{"Ben", "en"}};
+  const NewSession request = feel_prefer_try("en", "en");
   {
     auto store = std::move(*open_sqlite_store(path));
     SessionService service(shipped().flows, shipped().catalogs, shipped_locales(), *store, clock, limits);
     for (int i = 0; i < 5; ++i) {
       auto view = service.create(request);
       REQUIRE(view.ok());
-      if (i % 2 == 1) {
-        Mutation stop;
-        stop.command = Command::Stop;
-        stop.partner = Partner::A;
-        stop.seq = (*view)["seq"].get<std::uint64_t>();
-        REQUIRE(service.mutate((*view)["id"], stop).ok());
-      }
+      if (i % 2 == 1) REQUIRE(service.mutate((*view)["id"], at(*view, Command::Stop, Partner::A)).ok());
     }
   }
   // After a restart: the first listing rebuilds each session once, later ones none.
@@ -268,11 +271,7 @@ TEST_CASE("listing sessions rebuilds none the cache let go, and shows each one's
   const std::string id = (*again)["sessions"][0]["id"];
   REQUIRE((*again)["sessions"][0]["status"] == "active");
   auto view = service.view(id, Partner::A, "");
-  Mutation stop;
-  stop.command = Command::Stop;
-  stop.partner = Partner::B;
-  stop.seq = (*view)["seq"].get<std::uint64_t>();
-  REQUIRE(service.mutate(id, stop).ok());
+  REQUIRE(service.mutate(id, at(*view, Command::Stop, Partner::B)).ok());
   auto after = service.list_sessions("en", "UTC");
   CHECK((*after)["sessions"][0]["status"] == "stopped");
 }
