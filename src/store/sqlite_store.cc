@@ -611,12 +611,16 @@ class SqliteStore final : public SessionStore {
       rc = remove.step();
       moved = sqlite3_changes(db_);
     }
-    Error error = sqlite_error(db_, rc, "indexing text for search");
-    if (sqlite3_get_autocommit(db_)) return error;  // SQLite rolled everything back
-    if (rc != SQLITE_DONE) (void)run("ROLLBACK TO move_queue", "undoing a search index update");
-    (void)run("RELEASE move_queue", "closing a search index update");
-    if (rc != SQLITE_DONE) return error;
-    return moved;
+    if (rc == SQLITE_DONE) {
+      (void)run("RELEASE move_queue", "closing a search index update");
+      return moved;
+    }
+    Error error = sqlite_error(db_, rc, "indexing text for search");  // before ROLLBACK TO replaces the message
+    if (!sqlite3_get_autocommit(db_)) {  // unless SQLite rolled everything back already
+      (void)run("ROLLBACK TO move_queue", "undoing a search index update");
+      (void)run("RELEASE move_queue", "closing a search index update");
+    }
+    return error;
   }
 
   // The usual case. Each event is checked before it writes anything (its seq follows the
