@@ -116,7 +116,7 @@ function forget(id, partner) {
   else for (const key of [...threads.keys()]) if (key.startsWith(`${id}/`)) threads.delete(key);
 }
 
-const refusedAfter = (error) => error instanceof ApiError && error.problem?.field === 'after';
+const refusedAfter = (error) => error instanceof ApiError && ['after', 'next_after'].includes(error.problem?.field);
 
 /** A partner's view, asking only for the entries this page does not hold yet. */
 async function view(id, partner) {
@@ -133,23 +133,43 @@ async function view(id, partner) {
   return full();
 }
 
-/** A turn (input, pause, resume, stop); its answer also carries only what the page lacks. */
-async function turn(id, action, body) {
+/**
+ * Completes the other partner's view an answer brings (`next`) with what the page holds of
+ * their thread; one that cannot be joined is dropped, and the page asks for that view itself.
+ */
+function withNext(answer, base) {
+  if (!answer?.next) return answer;
+  const next = whole(answer.next, base ?? { seq: 0, locale: answer.next.locale, thread: [] });
+  if (next) answer.next = next;
+  else delete answer.next;
+  return answer;
+}
+
+/**
+ * A turn (input, pause, resume, stop); its answer also carries only what the page lacks. On a
+ * shared device (`shared`), an answer that passes the turn to the other partner also brings
+ * their view, as `next`, so the page need not ask for it.
+ */
+async function turn(id, action, body, shared = false) {
   const base = held(id, body.partner);
+  const other = body.partner === 'a' ? 'b' : 'a';
+  const otherBase = shared ? held(id, other) : undefined;
+  const ask = shared ? { ...body, next_after: otherBase?.seq ?? 0 } : body;
   const path = `${sessionPath(id)}/${action}`;
   if (base) {
     try {
-      const answer = whole(await postJson(path, { ...body, after: base.seq }), base);
-      if (answer) return answer;
+      const answer = whole(await postJson(path, { ...ask, after: base.seq }), base);
+      if (answer) return withNext(answer, otherBase);
       // Stored, but answered in another language than the page held: take the whole view.
       forget(id, body.partner);
       return view(id, body.partner);
     } catch (error) {
       if (!refusedAfter(error)) throw error;
-      forget(id, body.partner);  // refused before anything was stored: send it again, whole
+      forget(id);  // refused before anything was stored: send it again, whole
     }
   }
-  return whole(await postJson(path, body));
+  const answer = whole(await postJson(path, shared ? { ...body, next_after: held(id, other)?.seq ?? 0 } : body));
+  return withNext(answer, shared ? held(id, other) : undefined);
 }
 
 /** Where a transcript can be read or saved: format '' (JSON), 'md', 'txt' or 'html'. */
@@ -164,7 +184,10 @@ export const api = {
   flows: (locale) => getJson(`/api/flows${query({ locale })}`),
   startSession: async (flow, partners) => whole(await postJson('/api/sessions', { flow, partners })),
   view,
-  input: (id, partner, value, seq) => turn(id, 'input', { partner, value, seq }),
+  /** Drops the thread this page holds for a partner (the next view of them is asked for whole). */
+  forgetThread: (id, partner) => forget(id, partner),
+  /** `shared`: this device shows both partners (see turn). */
+  input: (id, partner, value, seq, shared = false) => turn(id, 'input', { partner, value, seq }, shared),
   pause: (id, partner, seq) => turn(id, 'pause', { partner, seq }),
   resume: (id, partner, seq) => turn(id, 'resume', { partner, seq }),
   stop: (id, partner, seq) => turn(id, 'stop', { partner, seq }),

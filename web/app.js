@@ -613,7 +613,8 @@ async function present(view) {
   }
   if (wanted && wanted !== view.viewer && live) {
     try {
-      view = await api.view(view.id, wanted);
+      // A turn's answer may already bring that partner's view (api.input on a shared device).
+      view = view.next?.viewer === wanted ? view.next : await api.view(view.id, wanted);
     } catch (error) {
       // That partner has joined on their own device since: this browser is partner a only now.
       if (error instanceof ApiError && error.code === 'partner-on-other-device') {
@@ -695,6 +696,7 @@ function disposeInput() {
  */
 async function showHandoff(view, next) {
   clearChat();
+  api.forgetThread(view.id, view.viewer);  // the thread this page kept for the partner handing over
   state.handoff = { id: view.id, partner: next };
   state.shownViewer = next;
   state.shownPrivate = false;
@@ -1047,7 +1049,10 @@ function answer(value, draftKey) {
     showInputError('');
     showNotice('');
     try {
-      const next = await api.input(view.id, view.viewer, value, view.seq);
+      // On a shared device the answer brings the next partner's view, except after a private step:
+      // then the hand-off screen comes first, and that view is asked for only once they have the device.
+      const shared = !onTwoDevices(view) && !state.shownPrivate;
+      const next = await api.input(view.id, view.viewer, value, view.seq, shared);
       state.drafts.delete(draftKey);
       await present(next);
     } catch (error) {

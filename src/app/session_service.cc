@@ -296,12 +296,24 @@ Result<json> SessionService::view(const std::string& id, Partner viewer, const s
   return render_view(s, viewer, locale.empty() ? s.state.info(viewer).locale : locale, catalogs_, after);
 }
 
-Status SessionService::check_after(const LiveSession& session, std::optional<std::uint64_t> after) const {
+Status SessionService::check_after(const LiveSession& session, std::optional<std::uint64_t> after, const char* field) const {
   if (after && *after > session.state.seq)
-    return make_error("invalid-field", "after " + std::to_string(*after) + " is beyond the session's seq " +
+    return make_error("invalid-field", std::string(field) + " " + std::to_string(*after) + " is beyond the session's seq " +
                                            std::to_string(session.state.seq),
-                      {{"field", "after"}});
+                      {{"field", std::string(field)}});
   return Ok{};
+}
+
+json SessionService::answer(const LiveSession& s, const Mutation& mutation) const {
+  json view = render_view(s, mutation.partner, s.state.info(mutation.partner).locale, catalogs_, mutation.after);
+  if (!mutation.next_after) return view;
+  // The partner a shared device shows next (as the web UI chooses): the first one awaited.
+  const json& awaited = view["awaiting"];
+  if (s.state.status != SessionStatus::Active && s.state.status != SessionStatus::Paused) return view;
+  if (!awaited.is_array() || awaited.empty() || awaited[0] == to_string(mutation.partner)) return view;
+  Partner next = other(mutation.partner);
+  view["next"] = render_view(s, next, s.state.info(next).locale, catalogs_, mutation.next_after);
+  return view;
 }
 
 Result<Value> SessionService::clean_value(const LiveSession& session, const Mutation& mutation) const {
@@ -349,6 +361,7 @@ Result<json> SessionService::mutate(const std::string& id, const Mutation& mutat
   LiveSession& s = **found;
   std::lock_guard lock(s.mutex);
   if (auto ok = check_after(s, mutation.after); !ok) return ok.error();
+  if (auto ok = check_after(s, mutation.next_after, "next_after"); !ok) return ok.error();
   // A retry of a request that was already committed gets the same answer, and nothing is written.
   // Such a retry carries the seq it was first sent with, which its own event has moved past; a
   // request at the current seq cannot have been committed, so the lookup is skipped (if its key
@@ -360,7 +373,7 @@ Result<json> SessionService::mutate(const std::string& id, const Mutation& mutat
     if (*earlier) {
       if ((*earlier)->session_id != id)
         return make_error("invalid-field", "idempotency key used for another session", {{"field", "Idempotency-Key"}});
-      return render_view(s, mutation.partner, s.state.info(mutation.partner).locale, catalogs_, mutation.after);
+      return answer(s, mutation);
     }
   }
   if (mutation.seq && *mutation.seq != s.state.seq) {
@@ -402,7 +415,7 @@ Result<json> SessionService::mutate(const std::string& id, const Mutation& mutat
     if (auto summary = summaries_.find(id); summary != summaries_.end()) summary->second.status = s.state.status;
   }
   changed();
-  return render_view(s, mutation.partner, s.state.info(mutation.partner).locale, catalogs_, mutation.after);
+  return answer(s, mutation);
 }
 
 Result<json> SessionService::transcript(const std::string& id, const std::string& locale, std::optional<Partner> viewer,

@@ -69,6 +69,9 @@ struct Mutation {
   Value value;                          // Input
   std::optional<std::uint64_t> seq;     // the seq the caller last saw, if it sent one
   std::optional<std::uint64_t> after;   // the caller holds the thread up to this event: answer with what follows
+  // Shared device: when the turn passes to the other partner, the answer also carries their view
+  // as `next`, its thread after this event (0: all of it). The caller must be allowed to read it.
+  std::optional<std::uint64_t> next_after;
   std::string idempotency_key;          // a retry with the same key answers without writing again
 };
 
@@ -87,7 +90,7 @@ class SessionService {
   // (the caller holds the rest); it may not be beyond the session's seq.
   Result<nlohmann::json> view(const std::string& id, Partner viewer, const std::string& locale,
                               std::optional<std::uint64_t> after = std::nullopt);
-  // Applies and commits one mutation; returns the view for its partner.
+  // Applies and commits one mutation; returns the view for its partner (with `next`, see Mutation).
   Result<nlohmann::json> mutate(const std::string& id, const Mutation& mutation);
   // The transcript for a reader: `viewer` sees their own private answers; without a viewer no
   // private answer is included.
@@ -138,7 +141,9 @@ class SessionService {
  private:
   Result<std::shared_ptr<LiveSession>> live(const std::string& id);
   Result<Value> clean_value(const LiveSession& session, const Mutation& mutation) const;
-  Status check_after(const LiveSession& session, std::optional<std::uint64_t> after) const;
+  Status check_after(const LiveSession& session, std::optional<std::uint64_t> after, const char* field = "after") const;
+  // The answer to a mutation: its partner's view, and `next` when it asked and the turn passed.
+  nlohmann::json answer(const LiveSession& session, const Mutation& mutation) const;
   // The flow with every flow it calls (current versions), for a new session.
   Result<FlowSet> flow_set(const std::string& id) const;
 

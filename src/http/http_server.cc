@@ -401,9 +401,14 @@ struct HttpServer::Impl {
                   auto key = idempotency_key(req);
                   if (!key) return send_problem(res, key.error(), locale);
                   mutation->idempotency_key = *key;
+                  // The other partner's view only for a caller who may read it (not a partner's own
+                  // device, nor the owner once that partner joined on theirs): otherwise no `next`.
+                  if (mutation->next_after && !may_act_as(req, id, other(*partner))) mutation->next_after.reset();
                   auto view = service.mutate(id, *mutation);
                   if (!view) return send_problem(res, view.error(), locale);
-                  send_json(res, 200, decorate(std::move(*view), id, identity_of(req).owner));
+                  bool owner = identity_of(req).owner;
+                  if (auto next = view->find("next"); next != view->end()) *next = decorate(std::move(*next), id, owner);
+                  send_json(res, 200, decorate(std::move(*view), id, owner));
                 });
     server.Get(R"(/api/sessions/([^/]+)/transcript)", [this](const httplib::Request& req, httplib::Response& res) {
       const std::string id = req.matches[1];
@@ -558,6 +563,13 @@ struct HttpServer::Impl {
       if (!after->is_number_unsigned())
         return make_error("invalid-field", "\"after\" must be the seq up to which the caller holds the thread", {{"field", "after"}});
       m.after = after->get<std::uint64_t>();
+    }
+    // Optional, for a shared device: also answer with the other partner's view if the turn passes to them.
+    if (auto next = body.find("next_after"); next != body.end() && !next->is_null()) {
+      if (!next->is_number_unsigned())
+        return make_error("invalid-field", "\"next_after\" must be the seq up to which the caller holds the other partner's thread",
+                          {{"field", "next_after"}});
+      m.next_after = next->get<std::uint64_t>();
     }
     if (action == "pause") m.command = Command::Pause;
     else if (action == "resume") m.command = Command::Resume;

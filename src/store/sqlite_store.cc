@@ -546,7 +546,7 @@ class SqliteStore final : public SessionStore {
   // fsync acknowledges all of them. The first waiter leads: it takes the queue, writes each one,
   // commits once, and wakes the rest. Nobody returns before the commit that holds their write.
   Status commit_in_turn(std::function<Written()> write) {
-    PendingWrite mine{std::move(write)};
+    PendingWrite mine{std::move(write), Ok{}, false, {}};
     std::unique_lock lock(queue_mutex_);
     queue_.push_back(&mine);
     while (!mine.done) {

@@ -74,7 +74,7 @@ async function answerText(page, text, { viaKeyboard = false } = {}) {
 // ---- Test 1: the whole conversation -----------------------------------------------------------
 
 test('two partners walk feel-prefer-try in Spanish on one device', async (t) => {
-  const { page, foreign, problems, inputs } = await open(t);
+  const { page, foreign, problems, inputs, views } = await open(t);
   const names = { a: 'Ana', b: 'Ben' };
   await setUp(page, names, 'setup.png');
 
@@ -185,6 +185,12 @@ test('two partners walk feel-prefer-try in Spanish on one device', async (t) => 
   for (const body of inputs) {
     assert.ok(Number.isInteger(body.after) && body.after <= body.seq, `after ${body.after} with seq ${body.seq}`);
   }
+  // On one device, each answer also asked for the other partner's view (next_after), so the page
+  // did not have to fetch it when the turn passed.
+  const withNext = inputs.filter((body) => Number.isInteger(body.next_after) && body.next_after <= body.seq);
+  assert.equal(withNext.length, inputs.length, 'every answer asked for the next view');
+  // feel-prefer-try has no private step (so no hand-off screen): no view was fetched at all.
+  assert.deepEqual(views, [], 'no partner view fetched after the session started');
   const transcript = await page.textContent('#transcript');
   for (const text of typed) assert.ok(transcript.includes(text), `transcript contains “${text}”`);
   assert.ok(transcript.includes(fill(flowEs.welcome, names)), 'transcript is in Spanish');

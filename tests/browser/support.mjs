@@ -124,10 +124,11 @@ export async function closeBrowser() {
 
 /**
  * A fresh server (started with `serverArgs`) and a page on it, both closed when test `t` ends,
- * pass or fail. Returns { server, page, foreign, problems, inputs }:
+ * pass or fail. Returns { server, page, foreign, problems, inputs, views }:
  *   foreign   every request the page made to anywhere but that server (should stay empty);
  *   problems  page errors and Content Security Policy violations (should stay empty);
- *   inputs    the JSON body of every answer POSTed to …/input, in order.
+ *   inputs    the JSON body of every answer POSTed to …/input, in order;
+ *   views     the address of every partner's view the page asked for (GET /api/sessions/{id}).
  * `locale` is the browser's language (Accept-Language, so the page's suggested language).
  * `reducedMotion` is 'reduce' unless a test wants to see motion ('no-preference'): reduced motion
  * means no smooth scrolling or fades half-way through a screenshot.
@@ -143,11 +144,13 @@ export async function open(t, { serverArgs = [], reducedMotion = 'reduce', local
   const foreign = [];
   const problems = [];
   const inputs = [];
+  const views = [];
   page.on('request', (request) => {
     const url = request.url();
     if (url === 'about:blank') return;
     if (new URL(url).origin !== server.origin) foreign.push(url);
     if (request.method() === 'POST' && /\/input$/.test(new URL(url).pathname)) inputs.push(request.postDataJSON());
+    if (request.method() === 'GET' && /^\/api\/sessions\/[^/]+$/.test(new URL(url).pathname)) views.push(url);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
@@ -162,7 +165,7 @@ export async function open(t, { serverArgs = [], reducedMotion = 'reduce', local
     running.delete(server);
   });
   await page.goto(server.url);
-  return { server, page, foreign, problems, inputs };
+  return { server, page, foreign, problems, inputs, views };
 }
 
 /** A screenshot into SHOTS; with `fullPage`, taken from the top of the page. */

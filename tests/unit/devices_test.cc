@@ -222,11 +222,16 @@ TEST_CASE("a joined device takes part as its own partner, in its own session, an
         "partner-on-other-device");
   CHECK(server.get_json("/api/sessions/" + id + "?partner=a")["devices"] == "two");
 
-  // Both take their turns, each from their own device.
-  view = server.post_json("/api/sessions/" + id + "/input", {{"partner", "a"}, {"value", "yes"}, {"seq", 1}});
-  auto turn = device.post("/api/sessions/" + id + "/input", {{"partner", "b"}, {"value", "yes"}, {"seq", view["seq"]}});
+  // Both take their turns, each from their own device. Asking for the next partner's view
+  // (next_after, as a shared device does) brings nothing: neither may read the other's side.
+  view = server.post_json("/api/sessions/" + id + "/input", {{"partner", "a"}, {"value", "yes"}, {"seq", 1}, {"next_after", 0}});
+  CHECK(view["awaiting"] == json::array({"b"}));
+  CHECK_FALSE(view.contains("next"));
+  auto turn = device.post("/api/sessions/" + id + "/input",
+                          {{"partner", "b"}, {"value", "yes"}, {"seq", view["seq"]}, {"next_after", 0}});
   REQUIRE(turn->status == 200);
   CHECK(json::parse(turn->body)["seq"] == 3);
+  CHECK_FALSE(json::parse(turn->body).contains("next"));
   CHECK(device.get("/api/sessions/" + id + "/transcript.md?partner=b")->status == 200);
 
   // Deleting the session signs the device out.

@@ -562,6 +562,30 @@ void merge_thread(json& held, const json& delta, std::uint64_t after) {
   }
 }
 
+// A 400 invalid-field problem about `field`, with a sentence saying what is wrong.
+void check_invalid_field(const httplib::Result& res, const std::string& field) {
+  REQUIRE(res);
+  INFO(res->body);
+  CHECK(res->status == 400);
+  json problem = json::parse(res->body);
+  CHECK(problem["code"] == "invalid-field");
+  CHECK(problem["field"] == field);
+  CHECK_FALSE(problem["detail"].get<std::string>().empty());
+}
+
+// What each partner's page holds: the thread, up to a seq.
+using Held = std::map<std::string, std::pair<json, std::uint64_t>>;
+
+// Starts `flow` with partners in Spanish and Arabic; the page holds what partner a was shown.
+json start_held(const TestServer& server, const char* flow, Held& held) {
+  json body = new_session_body("es", "ar");
+  body["flow"] = flow;
+  json view = server.post_json("/api/sessions", body, 201);
+  held["a"] = {view["thread"], view["seq"]};
+  held["b"] = {json::array(), 0};
+  return view;
+}
+
 }  // namespace
 
 TEST_CASE("with after, views and turns carry only the entries that follow; merged, they are the whole thread",
@@ -569,15 +593,9 @@ TEST_CASE("with after, views and turns carry only the entries that follow; merge
   TestServer server;
   for (const char* flow : {"feel-prefer-try", "agreement-review"}) {
     DYNAMIC_SECTION(flow) {
-      json body = new_session_body("es", "ar");
-      body["flow"] = flow;
-      json view = server.post_json("/api/sessions", body, 201);
-      const std::string id = view["id"];
-      const std::string path = "/api/sessions/" + id;
-      // What each partner's page holds: the thread, up to a seq.
-      std::map<std::string, std::pair<json, std::uint64_t>> held;
-      held["a"] = {view["thread"], view["seq"]};
-      held["b"] = {json::array(), 0};
+      Held held;
+      json view = start_held(server, flow, held);
+      const std::string path = "/api/sessions/" + view["id"].get<std::string>();
       int turns = 0;
       for (; turns < 100 && !view["awaiting"].empty(); ++turns) {
         const std::string partner = view["awaiting"][0];
@@ -612,15 +630,7 @@ TEST_CASE("a bad after is refused with a clear problem, and nothing is stored", 
   TestServer server;
   json view = server.post_json("/api/sessions", new_session_body("es", "en"), 201);
   const std::string path = "/api/sessions/" + view["id"].get<std::string>();
-  auto refused = [&](httplib::Result res) {
-    REQUIRE(res);
-    INFO(res->body);
-    CHECK(res->status == 400);
-    json problem = json::parse(res->body);
-    CHECK(problem["code"] == "invalid-field");
-    CHECK(problem["field"] == "after");
-    CHECK_FALSE(problem["detail"].get<std::string>().empty());
-  };
+  auto refused = [](httplib::Result res) { check_invalid_field(res, "after"); };
   for (const char* after : {"2", "abc", "-1", "1.5", "", "99999999999999999999"})
     refused(server.client().Get((path + "?partner=a&after=" + after).c_str()));
   for (json after : {json(2), json("1"), json(-1), json(1.5), json::array()}) {
@@ -631,4 +641,71 @@ TEST_CASE("a bad after is refused with a clear problem, and nothing is stored", 
   json answered =
       server.post_json(path + "/input", {{"partner", "a"}, {"value", some_answer(view["input"], "a")}, {"seq", 1}, {"after", 1}});
   CHECK(answered["thread_after"] == 1);
+}
+
+TEST_CASE("on a shared device a turn that passes to the other partner carries their view as next", "[http]") {
+  TestServer server;
+  for (const char* flow : {"feel-prefer-try", "agreement-review"}) {
+    DYNAMIC_SECTION(flow) {
+      Held held;
+      json view = start_held(server, flow, held);
+      const std::string path = "/api/sessions/" + view["id"].get<std::string>();
+      int turns = 0, passed = 0;
+      // Walked by turns alone: each answer says whose turn it is and brings that partner's view.
+      for (; turns < 100 && !view["awaiting"].empty(); ++turns) {
+        const std::string partner = view["awaiting"][0];
+        const std::string other = partner == "a" ? "b" : "a";
+        REQUIRE(view["viewer"] == partner);
+        auto& [thread, seq] = held[partner];
+        auto& [other_thread, other_seq] = held[other];
+        const std::uint64_t other_after = other_seq;
+        json answered = server.post_json(path + "/input", {{"partner", partner},
+                                                           {"value", some_answer(view["input"], partner)},
+                                                           {"seq", view["seq"]},
+                                                           {"after", seq},
+                                                           {"next_after", other_after}});
+        merge_thread(thread, answered, seq);
+        seq = answered["seq"];
+        const bool passes = !answered["awaiting"].empty() && answered["awaiting"][0] == other;
+        REQUIRE(answered.contains("next") == passes);
+        if (!passes) {
+          view = answered;
+          continue;
+        }
+        ++passed;
+        json next = answered["next"];
+        // Exactly what that partner would have asked for, in their language, with their private
+        // answers and never the other's.
+        json fetched = server.get_json(path + "?partner=" + other + "&after=" + std::to_string(other_after));
+        REQUIRE(next == fetched);
+        CHECK(next["viewer"] == other);
+        CHECK(next["locale"] == (other == "a" ? "es" : "ar"));
+        merge_thread(other_thread, next, other_after);
+        other_seq = next["seq"];
+        REQUIRE(other_thread == server.get_json(path + "?partner=" + other)["thread"]);
+        view = next;
+      }
+      CHECK(view["status"] == "completed");
+      CHECK(turns > 10);
+      CHECK(passed > 5);
+    }
+  }
+}
+
+TEST_CASE("a bad next_after is refused with a clear problem, and nothing is stored", "[http]") {
+  TestServer server;
+  json view = server.post_json("/api/sessions", new_session_body("es", "en"), 201);
+  const std::string path = "/api/sessions/" + view["id"].get<std::string>();
+  for (json next_after : {json(2), json("0"), json(-1), json(1.5), json::array(), json::object()}) {
+    INFO(next_after.dump());
+    check_invalid_field(server.post(path + "/input", json{{"partner", "a"},
+                                                          {"value", some_answer(view["input"], "a")},
+                                                          {"seq", 1},
+                                                          {"next_after", next_after}}.dump()),
+                        "next_after");
+  }
+  CHECK(server.stored_events(view["id"]) == 1);
+  // Without it, no next: the answer stays as it was.
+  json answered = server.post_json(path + "/input", {{"partner", "a"}, {"value", some_answer(view["input"], "a")}, {"seq", 1}});
+  CHECK_FALSE(answered.contains("next"));
 }
