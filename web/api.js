@@ -93,15 +93,16 @@ function held(id, partner) {
 }
 
 /**
- * Completes a view that carries only the entries after `base.seq` with what the page held then,
- * and remembers the whole thread. A view in another language than the one held cannot be joined
- * to it: `null` then, and the caller asks again for the whole view.
+ * Completes a view that carries only the entries after event `thread_after` with what the page
+ * holds (`base`, up to `base.seq`: at least that far, and not beyond the view), and remembers
+ * the whole thread. A view that leaves a gap, or is in another language than the one held,
+ * cannot be joined to it: `null` then, and the caller asks again for the whole view.
  */
 function whole(view, base) {
   if (!view || typeof view !== 'object' || !view.id || !view.viewer) return view;
   if (view.thread_after !== undefined) {
-    if (!base || base.seq !== view.thread_after || base.locale !== view.locale) return null;
-    view.thread = base.thread.concat(view.thread ?? []);
+    if (!base || base.locale !== view.locale || base.seq < view.thread_after || base.seq > view.seq) return null;
+    view.thread = base.thread.concat((view.thread ?? []).filter((entry) => entry.seq > base.seq));
     delete view.thread_after;
   }
   const key = threadKey(view.id, view.viewer);
@@ -117,6 +118,19 @@ function forget(id, partner) {
 }
 
 const refusedAfter = (error) => error instanceof ApiError && ['after', 'next_after'].includes(error.problem?.field);
+
+/**
+ * A view from the live stream, joined to what the page holds: the stream sends the whole thread
+ * first, then only the entries after its previous event (the page may hold more already, from
+ * its own answers). `null` when the page lacks entries in between (ask for the view);
+ * `undefined` when the page already holds a newer one.
+ */
+function live(view) {
+  if (view?.thread_after === undefined) return whole(view);
+  const base = held(view.id, view.viewer);
+  if (base && base.seq > view.seq) return undefined;
+  return whole(view, base) ?? null;
+}
 
 /** A partner's view, asking only for the entries this page does not hold yet. */
 async function view(id, partner) {
@@ -193,8 +207,9 @@ export const api = {
   stop: (id, partner, seq) => turn(id, 'stop', { partner, seq }),
   /** A code and a link with which `partner` joins from another device. */
   pair: (id, partner) => postJson(`${sessionPath(id)}/pair`, { partner }),
-  /** The live stream of one partner's views (Server-Sent Events, `view` events). */
+  /** The live stream of one partner's views (Server-Sent Events, `view` events; see live). */
   eventsUrl: (id, partner) => `${sessionPath(id)}/events${query({ partner })}`,
+  live,
   transcript: (id, options) => getJson(transcriptPath(id, '', options)),
   transcriptUrl: (id, format, options) => transcriptPath(id, format, options),
   /** Every session, newest first; with `q`, only those whose names or typed answers match. */

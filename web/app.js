@@ -535,11 +535,23 @@ function ensureStream(id, partner) {
   source.addEventListener('view', (event) => {
     let view;
     try {
-      view = JSON.parse(event.data);
+      view = api.live(JSON.parse(event.data));
     } catch {
       return;
     }
-    onLiveView(view);
+    if (view === undefined) return; // the page already holds newer
+    if (view) {
+      onLiveView(view);
+      return;
+    }
+    // Only what followed the stream's previous view, and the page lacks some before it.
+    enqueue(async () => {
+      try {
+        onLiveView(await api.view(id, partner)); // not awaited: it queues behind this task
+      } catch (error) {
+        showNotice(errorText(error));
+      }
+    });
   });
   source.addEventListener('error', () => {
     // EventSource reconnects by itself after a dropped line; it gives up on a refusal (the

@@ -204,7 +204,9 @@ struct HttpServer::Impl {
   }
 
   // GET /api/sessions/{id}/events?partner=x: the partner's view now and after every change, as
-  // Server-Sent Events. Each event is rendered for that partner alone.
+  // Server-Sent Events. Each event is rendered for that partner alone. The first carries the
+  // whole thread; each later one only the entries after the view sent before it (`thread_after`),
+  // and a change that adds nothing the page would show sends nothing.
   void events(const httplib::Request& req, httplib::Response& res) {
     const std::string id = req.matches[1];
     auto partner = parse_partner(req.get_param_value("partner"));
@@ -219,7 +221,8 @@ struct HttpServer::Impl {
     bool owner = identity_of(req).owner;
     struct Stream {
       std::uint64_t seen = 0;
-      std::string last;  // the last view sent
+      std::optional<std::uint64_t> sent_seq;  // the seq of the last view sent: the page holds its thread
+      std::string last;  // the last view sent, its thread aside
       bool started = false;
     };
     auto stream = std::make_shared<Stream>();
@@ -238,15 +241,22 @@ struct HttpServer::Impl {
             stream->seen = service.changes();
             stream->started = true;
           }
-          auto view = service.view(id, viewer, "");
+          auto view = service.view(id, viewer, "", stream->sent_seq);
           if (!view) {  // deleted: the stream ends
             sink.done();
             return true;
           }
-          std::string data = decorate(std::move(*view), id, owner).dump(-1, ' ', false, json::error_handler_t::replace);
-          if (data == stream->last) return true;
-          stream->last = data;
-          std::string message = "event: view\ndata: " + data + "\n\n";
+          json sent = decorate(std::move(*view), id, owner);
+          json thread = std::move(sent["thread"]);
+          sent.erase("thread");
+          sent.erase("thread_after");
+          std::string rest = sent.dump(-1, ' ', false, json::error_handler_t::replace);
+          if (thread.empty() && rest == stream->last) return true;
+          stream->last = std::move(rest);
+          sent["thread"] = std::move(thread);
+          if (stream->sent_seq) sent["thread_after"] = *stream->sent_seq;
+          stream->sent_seq = sent["seq"].get<std::uint64_t>();
+          std::string message = "event: view\ndata: " + sent.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
           return sink.write(message.data(), message.size());
         },
         [this](bool) { --streams; });

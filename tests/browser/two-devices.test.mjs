@@ -223,6 +223,14 @@ test('two devices: pairing, live turns, pause, and private answers that stay on 
         continue;
       }
       paused = true;
+      // Both pages, kept current by streams that send only what is new, show every entry of
+      // their partner's whole thread (less the question being asked, shown on its card).
+      for (const [who, page] of Object.entries(pages)) {
+        const whole = (await apiCall(page, 'GET', `/api/sessions/${id}?partner=${who}`)).body;
+        const shown = await page.$$eval('#thread > *', (entries) => entries.length);
+        assert.ok(shown === whole.thread.length || shown === whole.thread.length - 1,
+          `${who}'s page shows ${shown} entries of ${whole.thread.length}`);
+      }
       // While Ana is asked for the pause word, Ben's page says whose turn it is.
       await ben.waitForSelector('#waiting:not([hidden])');
       assert.equal((await ben.textContent('#waiting-label')).trim(), fill(uiEn['ui.waiting.for'], { name: 'Ana' }));

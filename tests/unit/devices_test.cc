@@ -90,6 +90,25 @@ class StreamReader {
     std::lock_guard lock(mutex_);
     return raw_;
   }
+  // The latest view with the thread the page holds after joining every event to the ones before
+  // it: the first carries the whole thread, each later one the entries after the one before.
+  json merged() {
+    auto all = views();
+    REQUIRE_FALSE(all.empty());
+    CHECK_FALSE(all.front().contains("thread_after"));
+    json thread = json::array();
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      if (i > 0) REQUIRE(all[i]["thread_after"] == all[i - 1]["seq"]);
+      for (json& entry : all[i]["thread"]) {
+        if (i > 0) CHECK(entry["seq"] > all[i - 1]["seq"]);
+        thread.push_back(std::move(entry));
+      }
+    }
+    json latest = all.back();
+    latest["thread"] = std::move(thread);
+    latest.erase("thread_after");
+    return latest;
+  }
   // Waits (up to five seconds) for a view with at least `seq`.
   json wait_for(std::uint64_t seq) {
     return wait_until([&](const json& view) { return view["seq"].get<std::uint64_t>() >= seq; });
@@ -430,4 +449,47 @@ TEST_CASE("in LAN mode the chosen address is ours, and pairing links use it", "[
   REQUIRE(pair->status == 201);
   json code = json::parse(pair->body);
   CHECK(code["link"] == "http://" + host + "/join?code=" + code["code"].get<std::string>());
+}
+
+TEST_CASE("live streams carry only what is new; joined, they are each partner's whole view", "[http][pairing]") {
+  TestServer server(nullptr, quick_streams());
+  json body = new_session_body("es", "ar");
+  body["flow"] = "agreement-review";  // with a private step
+  json view = server.post_json("/api/sessions", body, 201);
+  const std::string id = view["id"];
+  const std::string path = "/api/sessions/" + id;
+  Device device{server, join(server, server.post_json(path + "/pair", {{"partner", "b"}}, 201)["code"])};
+  StreamReader ana(server.client(), path + "/events?partner=a");
+  StreamReader ben(device.client(), path + "/events?partner=b");
+  ana.wait_until([](const json& v) { return v["devices"] == "two"; });
+  ben.wait_for(1);
+
+  int turns = 0;
+  for (; turns < 100 && !view["awaiting"].empty(); ++turns) {
+    const std::string partner = view["awaiting"][0];
+    json mine = partner == "a" ? server.get_json(path + "?partner=a") : json::parse(device.get(path + "?partner=b")->body);
+    json turn = {{"partner", partner}, {"value", some_answer(mine["input"], partner)}, {"seq", mine["seq"]}};
+    if (partner == "a") {
+      view = server.post_json(path + "/input", turn);
+    } else {
+      auto res = device.post(path + "/input", turn);
+      REQUIRE(res->status == 200);
+      view = json::parse(res->body);
+    }
+    const std::uint64_t seq = view["seq"];
+    ana.wait_for(seq);
+    ben.wait_for(seq);
+    // Joined, each stream is exactly what a fresh whole view of that partner shows, in their
+    // own language, private answers included for their author only.
+    json whole_a = server.get_json(path + "?partner=a");
+    json whole_b = json::parse(device.get(path + "?partner=b")->body);
+    REQUIRE(ana.merged() == whole_a);
+    REQUIRE(ben.merged() == whole_b);
+  }
+  CHECK(view["status"] == "completed");
+  CHECK(turns > 10);
+  // Nothing was sent twice: the events together hold each entry once.
+  std::size_t entries = 0;
+  for (const json& v : ana.views()) entries += v["thread"].size();
+  CHECK(entries == server.get_json(path + "?partner=a")["thread"].size());
 }

@@ -124,6 +124,20 @@ inline std::string raw_request(int port, const std::string& request) {
   return response;
 }
 
+// Some answer to whatever `input` asks (any input type of the shipped flows).
+inline json some_answer(const json& input, const std::string& partner) {
+  const std::string type = input["type"];
+  if (type == "text") return partner == "a" ? "lo que siento en «" + input["step"].get<std::string>() + "»" : "what I feel";
+  if (type == "scale") return input["max"];  // calm enough to go on
+  if (type == "list") return json(std::vector<std::string>(input["items"].size(), "maybe"));
+  if (type == "multi") {
+    json picked = json::array();
+    for (int i = 0; i < std::max(1, input["min"].get<int>()); ++i) picked.push_back(input["options"][i]["value"]);
+    return picked;
+  }
+  return input["options"][0]["value"];  // choice, feeling, confirm (a timer's "done")
+}
+
 inline json new_session_body(const std::string& locale_a = "es", const std::string& locale_b = "en") {
   return {{"flow", "feel-prefer-try"},
           {"partners", json::array({{{"name", "Ana"}, {"locale", locale_a}}, {{"name", "Ben"}, {"locale", locale_b}}})}};

@@ -539,20 +539,6 @@ TEST_CASE("deleting over HTTP: one session, or everything with an explicit confi
 
 namespace {
 
-// Some answer to whatever `input` asks (any input type of the shipped flows).
-json some_answer(const json& input, const std::string& partner) {
-  const std::string type = input["type"];
-  if (type == "text") return partner == "a" ? "lo que siento en «" + input["step"].get<std::string>() + "»" : "what I feel";
-  if (type == "scale") return input["max"];  // calm enough to go on
-  if (type == "list") return json(std::vector<std::string>(input["items"].size(), "maybe"));
-  if (type == "multi") {
-    json picked = json::array();
-    for (int i = 0; i < std::max(1, input["min"].get<int>()); ++i) picked.push_back(input["options"][i]["value"]);
-    return picked;
-  }
-  return input["options"][0]["value"];  // choice, feeling, confirm (a timer's "done")
-}
-
 // Appends `delta`'s entries to `held` after checking the answer says what it carries.
 void merge_thread(json& held, const json& delta, std::uint64_t after) {
   REQUIRE(delta["thread_after"] == after);
