@@ -5,6 +5,8 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
@@ -62,6 +64,7 @@ struct HttpServer::Impl {
   GuardConfig guard;
   httplib::Server server;
   int port = 0;
+  int listener = -1;  // the listening socket, as cpp-httplib's socket options hook saw it
   Pairing pairing;
   std::unique_ptr<ConnectionWatchdog> watchdog;  // from bind(), when the port is known
   std::atomic<std::size_t> streams{0};
@@ -597,6 +600,14 @@ struct HttpServer::Impl {
     std::vector<std::pair<std::string, std::string>> headers = security_headers();
     server.set_default_headers(httplib::Headers(headers.begin(), headers.end()));
     server.set_tcp_nodelay(true);                // without it every response stalls ~40 ms
+    // cpp-httplib 0.11.4 listens with a backlog of 5: a page opening several connections at once,
+    // with a second device, can overflow it, and a dropped connect is tried again only after a
+    // second. Its socket options hook sees the listening socket before bind; once bound, bind()
+    // listens on it again with the system's backlog (Linux takes a new backlog this way).
+    server.set_socket_options([this](socket_t sock) {
+      httplib::default_socket_options(sock);
+      listener = sock;
+    });
     server.set_keep_alive_max_count(1000);
     server.set_keep_alive_timeout(5);
     server.set_read_timeout(5, 0);               // slow clients cannot hold a worker for long
@@ -694,6 +705,8 @@ Result<int> HttpServer::bind() {
                                       " (is another program using it?)");
   }
   impl_->port = port;
+  if (impl_->listener >= 0 && ::listen(impl_->listener, SOMAXCONN) != 0)
+    return make_error("internal", "cannot listen on " + impl_->options.host + ":" + std::to_string(port));
   impl_->watchdog = std::make_unique<ConnectionWatchdog>(port, impl_->options.request_budget, impl_->options.scan_every);
   impl_->guard.hosts = own_hosts(impl_->options.host, port);
   impl_->guard.max_body = impl_->options.max_body;

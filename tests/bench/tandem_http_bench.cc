@@ -368,8 +368,9 @@ class Couple {
   Couple(const ServerProcess& server, int index, const std::string& nonce)
       : client_(keep_alive_client(server.port())), mutation_(server.mutation_headers()), get_(server.get_headers()),
         key_prefix_("bench-" + nonce + "-" + std::to_string(index) + "-") {
-    // Connect now, one client after another: cpp-httplib 0.11.4 listens with a backlog of 5, and
-    // a burst of simultaneous connects overflows it (the kernel then drops or resets some).
+    // Connect now, one client after another, as to the echo server: a bare cpp-httplib 0.11.4
+    // listens with a backlog of 5, and a burst of simultaneous connects overflows it (the kernel
+    // then drops or resets some). Tandem raises its own backlog; both are connected alike.
     auto res = client_->Get("/api/csrf", get_);
     if (!res || res->status != 200) die("cannot connect to the server: " + describe(res, "GET /api/csrf", 1));
   }

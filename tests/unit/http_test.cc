@@ -5,6 +5,10 @@
 #include <sqlite3.h>
 
 #include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/tcp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -694,4 +698,61 @@ TEST_CASE("a bad next_after is refused with a clear problem, and nothing is stor
   // Without it, no next: the answer stays as it was.
   json answered = server.post_json(path + "/input", {{"partner", "a"}, {"value", some_answer(view["input"], "a")}, {"seq", 1}});
   CHECK_FALSE(answered.contains("next"));
+}
+
+namespace {
+
+// The backlog of the TCP socket listening on 127.0.0.1:`port`, as the kernel reports it to `ss`
+// (sock_diag over netlink: for a listening socket, idiag_wqueue is its backlog). -1 if not found.
+int listen_backlog(int port) {
+  int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  REQUIRE(fd >= 0);
+  struct {
+    nlmsghdr header;
+    inet_diag_req_v2 request;
+  } ask{};
+  ask.header.nlmsg_len = sizeof ask;
+  ask.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  ask.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  ask.request.sdiag_family = AF_INET;
+  ask.request.sdiag_protocol = IPPROTO_TCP;
+  ask.request.idiag_states = 1u << TCP_LISTEN;
+  REQUIRE(::send(fd, &ask, sizeof ask, 0) == static_cast<ssize_t>(sizeof ask));
+  int backlog = -1;
+  alignas(nlmsghdr) char buffer[16384];
+  for (bool more = true; more;) {
+    ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+    REQUIRE(got > 0);
+    int left = static_cast<int>(got);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+        more = false;
+        break;
+      }
+      const auto* socket = static_cast<const inet_diag_msg*>(NLMSG_DATA(h));
+      if (ntohs(socket->id.idiag_sport) == port) backlog = static_cast<int>(socket->idiag_wqueue);
+    }
+  }
+  ::close(fd);
+  return backlog;
+}
+
+}  // namespace
+
+TEST_CASE("the server listens with the system's backlog, not cpp-httplib's 5", "[http]") {
+  // With 5, a page opening its connections at once could overflow it, and a dropped connect is
+  // only tried again a second later.
+  TestServer server;
+  int backlog = listen_backlog(server.port());
+  INFO("backlog " << backlog);
+  CHECK(backlog > 64);
+  // And it still answers, every connection of a burst included.
+  std::vector<std::thread> burst;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 32; ++i)
+    burst.emplace_back([&] {
+      if (auto res = server.anonymous().Get("/api/me"); res && res->status == 401) ++answered;
+    });
+  for (auto& t : burst) t.join();
+  CHECK(answered == 32);
 }
