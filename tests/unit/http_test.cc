@@ -694,6 +694,8 @@ TEST_CASE("a bad next_after is refused with a clear problem, and nothing is stor
                                                           {"next_after", next_after}}.dump()),
                         "next_after");
   }
+  // Pause, resume and stop read it the same way.
+  check_invalid_field(server.post(path + "/pause", json{{"partner", "a"}, {"seq", 1}, {"next_after", "0"}}.dump()), "next_after");
   CHECK(server.stored_events(view["id"]) == 1);
   // Without it, no next: the answer stays as it was.
   json answered = server.post_json(path + "/input", {{"partner", "a"}, {"value", some_answer(view["input"], "a")}, {"seq", 1}});
