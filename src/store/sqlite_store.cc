@@ -245,6 +245,10 @@ class SqliteStore final : public SessionStore {
     int rc = sqlite3_open_v2(path.c_str(), &checkpoints_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
     if (rc != SQLITE_OK) return sqlite_error(checkpoints_, rc, "opening " + path + " for checkpoints");
     sqlite3_busy_timeout(checkpoints_, 2000);
+    // A connection learns that the database is in WAL mode when it first reads it; until then
+    // SQLite answers every checkpoint with "nothing to do" (and a log of -1 frames).
+    if (int read = sqlite3_exec(checkpoints_, "SELECT COUNT(*) FROM sqlite_schema", nullptr, nullptr, nullptr); read != SQLITE_OK)
+      return sqlite_error(checkpoints_, read, "opening " + path + " for checkpoints");
     sqlite3_wal_hook(db_, &SqliteStore::wal_grew, this);  // replaces SQLite's own automatic checkpoints
     checkpointer_ = without_signals([this] { checkpoint_loop(); });
     return Ok{};

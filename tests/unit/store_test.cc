@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -261,4 +262,34 @@ TEST_CASE("queued search text moves into the index by itself once writes pause",
   }
   CHECK(queued == 0);
   CHECK(count_rows(path, "SELECT COUNT(*) FROM search") == 2);
+}
+
+TEST_CASE("the store's own thread checkpoints the log once it passes 1,000 pages", "[store]") {
+  // Checkpoints belong on the checkpointer's connection. Its first version never ran one (a
+  // connection that has not read the database yet does not know it is in WAL mode, and SQLite
+  // then answers a checkpoint with "nothing to do"), so the log grew to the writer's fallback at
+  // 8,000 pages and each checkpoint stalled a commit, every couple's turn with it.
+  TempDir dir;
+  const std::string path = dir.path() + "/tandem.db";
+  auto store = std::move(*open_sqlite_store(path));
+  REQUIRE(store->create_session(record("s"), {PinnedFlow{"hash1", "flow", "1", "{}"}}, event(1)).ok());
+  const auto db_size = [&] { return std::filesystem::file_size(path); };
+  const auto initial = db_size();
+  // About 1,500 pages of log: every event on pages of its own, well short of the 8,000 at which
+  // the writer would checkpoint by itself.
+  const std::string page_of_text(3000, 'x');
+  for (std::uint64_t seq = 2; seq <= 500; ++seq) {
+    StoredEvent e = event(seq);
+    e.body = "{\"text\":\"" + page_of_text + std::to_string(seq) + "\"}";
+    REQUIRE(store->append("s", e, std::nullopt).ok());
+  }
+  REQUIRE(std::filesystem::file_size(path + "-wal") < 8000u * 4096u);
+  // A checkpoint copies the logged pages into the database file.
+  auto size = db_size();
+  for (int i = 0; i < 150 && size < initial + 1000 * 1024; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    size = db_size();
+  }
+  INFO("database file: " << initial << " bytes before, " << size << " after");
+  CHECK(size >= initial + 1000 * 1024);
 }
