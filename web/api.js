@@ -165,25 +165,29 @@ function withNext(answer, base) {
  * their view, as `next`, so the page need not ask for it.
  */
 async function turn(id, action, body, shared = false) {
-  const base = held(id, body.partner);
-  const other = body.partner === 'a' ? 'b' : 'a';
-  const otherBase = shared ? held(id, other) : undefined;
-  const ask = shared ? { ...body, next_after: otherBase?.seq ?? 0 } : body;
   const path = `${sessionPath(id)}/${action}`;
-  if (base) {
-    try {
-      const answer = whole(await postJson(path, { ...ask, after: base.seq }), base);
-      if (answer) return withNext(answer, otherBase);
-      // Stored, but answered in another language than the page held: take the whole view.
-      forget(id, body.partner);
-      return view(id, body.partner);
-    } catch (error) {
-      if (!refusedAfter(error)) throw error;
-      forget(id);  // refused before anything was stored: send it again, whole
-    }
+  const other = body.partner === 'a' ? 'b' : 'a';
+  // Asks with what the page holds of each thread now (nothing, after a refusal).
+  const ask = async () => {
+    const base = held(id, body.partner);
+    const otherBase = shared ? held(id, other) : undefined;
+    const request = { ...body };
+    if (base) request.after = base.seq;
+    if (shared) request.next_after = otherBase?.seq ?? 0;
+    const answer = whole(await postJson(path, request), base);
+    return answer && withNext(answer, otherBase);
+  };
+  try {
+    const answer = await ask();
+    if (answer) return answer;
+    // Stored, but answered in another language than the page held: take the whole view.
+    forget(id, body.partner);
+    return view(id, body.partner);
+  } catch (error) {
+    if (!refusedAfter(error)) throw error;
+    forget(id); // refused before anything was stored: send it again, whole
+    return ask();
   }
-  const answer = whole(await postJson(path, shared ? { ...body, next_after: held(id, other)?.seq ?? 0 } : body));
-  return withNext(answer, shared ? held(id, other) : undefined);
 }
 
 /** Where a transcript can be read or saved: format '' (JSON), 'md', 'txt' or 'html'. */

@@ -219,10 +219,6 @@ class SqliteStore final : public SessionStore {
     return Ok{};
   }
 
-  // Checkpoints (copying the write-ahead log into the database file, then an fsync of it) run on
-  // a connection and a thread of their own, in PASSIVE mode, which never blocks a writer: done by
-  // the committing thread, as SQLite does by default, one stalled every commit waiting behind it.
-  // The log is then reused from its start, so commits overwrite instead of growing the file.
   // Group commits are written by a thread of their own (commit_loop).
   Status start_committer() {
     committer_ = without_signals([this] { commit_loop(); });
@@ -241,6 +237,10 @@ class SqliteStore final : public SessionStore {
     return thread;
   }
 
+  // Checkpoints (copying the write-ahead log into the database file, then an fsync of it) run on
+  // a connection and a thread of their own, in PASSIVE mode, which never blocks a writer: done by
+  // the committing thread, as SQLite does by default, one stalled every commit waiting behind it.
+  // The log is then reused from its start, so commits overwrite instead of growing the file.
   Status start_checkpointer(const std::string& path) {
     int rc = sqlite3_open_v2(path.c_str(), &checkpoints_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
     if (rc != SQLITE_OK) return sqlite_error(checkpoints_, rc, "opening " + path + " for checkpoints");
