@@ -307,10 +307,10 @@ Status SessionService::check_after(const LiveSession& session, std::optional<std
 json SessionService::answer(const LiveSession& s, const Mutation& mutation) const {
   json view = render_view(s, mutation.partner, s.state.info(mutation.partner).locale, catalogs_, mutation.after);
   if (!mutation.next_after) return view;
-  // The partner a shared device shows next (as the web UI chooses): the first one awaited.
-  const json& awaited = view["awaiting"];
   if (s.state.status != SessionStatus::Active && s.state.status != SessionStatus::Paused) return view;
-  if (!awaited.is_array() || awaited.empty() || awaited[0] == to_string(mutation.partner)) return view;
+  // The partner a shared device shows next (as the web UI chooses): the first one awaited.
+  const json& awaited = view.at("awaiting");
+  if (awaited.empty() || awaited[0] == to_string(mutation.partner)) return view;
   Partner next = other(mutation.partner);
   view["next"] = render_view(s, next, s.state.info(next).locale, catalogs_, mutation.next_after);
   return view;
