@@ -40,6 +40,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <cstdio>
@@ -57,6 +58,7 @@
 #include <vector>
 
 #include <httplib.h>
+#include <sqlite3.h>
 
 #include <nlohmann/json.hpp>
 
@@ -512,11 +514,86 @@ Tally run_threads(int threads, const Window& window, Work work) {
   return all;
 }
 
+// One durable write per request, acknowledged by a group commit, the way the store writes a turn
+// (src/store/sqlite_store.cc): the requests queue their body, a thread of its own writes every
+// body waiting in one transaction (WAL, synchronous=FULL), commits once and wakes that batch.
+// No engine, no views, no checks: what is left of a durable turn once all of Tandem's own work is
+// taken away, so its rate bounds what durable turns can reach on this machine.
+class DurableLog {
+ public:
+  explicit DurableLog(const fs::path& file) {
+    if (sqlite3_open(file.c_str(), &db_) != SQLITE_OK ||
+        sqlite3_exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE log(body TEXT NOT NULL) STRICT;",
+                     nullptr, nullptr, nullptr) != SQLITE_OK ||
+        sqlite3_prepare_v2(db_, "INSERT INTO log(body) VALUES(?)", -1, &insert_, nullptr) != SQLITE_OK)
+      die("cannot create the durable echo's database " + file.string() + ": " + sqlite3_errmsg(db_));
+    committer_ = std::thread([this] { commit_loop(); });
+  }
+  ~DurableLog() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    committer_.join();
+    sqlite3_finalize(insert_);
+    sqlite3_close(db_);
+  }
+  // Returns once `body` is committed (true), or its commit failed (false).
+  bool append(const std::string& body) {
+    Pending mine{&body};
+    std::unique_lock lock(mutex_);
+    queue_.push_back(&mine);
+    if (!committing_) wake_.notify_one();
+    batch_done_[next_batch_ % 2].wait(lock, [&] { return mine.done; });
+    return mine.ok;
+  }
+
+ private:
+  struct Pending {
+    const std::string* body;
+    bool done = false, ok = false;
+  };
+  void commit_loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return !queue_.empty() || stop_; });
+      if (queue_.empty()) return;
+      std::vector<Pending*> batch;
+      batch.swap(queue_);
+      std::condition_variable& done = batch_done_[next_batch_++ % 2];
+      committing_ = true;
+      lock.unlock();
+      bool ok = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
+      for (Pending* p : batch) {
+        sqlite3_bind_text(insert_, 1, p->body->data(), static_cast<int>(p->body->size()), SQLITE_STATIC);
+        ok = ok && sqlite3_step(insert_) == SQLITE_DONE;
+        sqlite3_reset(insert_);
+      }
+      ok = ok && sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+      if (!ok) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      lock.lock();
+      committing_ = false;
+      for (Pending* p : batch) p->ok = ok, p->done = true;
+      done.notify_all();
+    }
+  }
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+  std::mutex mutex_;
+  std::vector<Pending*> queue_;
+  std::uint64_t next_batch_ = 0;
+  bool committing_ = false, stop_ = false;
+  std::condition_variable wake_, batch_done_[2];
+  std::thread committer_;
+};
+
 // The bare server: cpp-httplib configured as src/http/http_server.cc configure() does, with one
-// route that parses a JSON body and writes it back.
+// route that parses a JSON body and writes it back; with a DurableLog, only once the body is
+// committed there.
 class EchoServer {
  public:
-  EchoServer() {
+  explicit EchoServer(DurableLog* log = nullptr) {
     server_.set_tcp_nodelay(true);
     server_.set_keep_alive_max_count(1000);
     server_.set_keep_alive_timeout(5);
@@ -524,10 +601,14 @@ class EchoServer {
     server_.set_write_timeout(5, 0);
     server_.set_payload_max_length(kMaxBody);
     server_.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
-    server_.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
+    server_.Post("/echo", [log](const httplib::Request& req, httplib::Response& res) {
       json body = json::parse(req.body, nullptr, false);
       if (body.is_discarded()) {
         res.status = 400;
+        return;
+      }
+      if (log && !log->append(req.body)) {
+        res.status = 500;
         return;
       }
       res.set_content(body.dump(), "application/json; charset=utf-8");
@@ -549,13 +630,69 @@ class EchoServer {
   std::thread thread_;
 };
 
-
-
 void print_latency(const char* what, std::uint64_t count, double window_s, const std::vector<double>& samples) {
   Latency l = latency(samples);
   std::printf("  %s: %llu in %.1f s (%.0f/s); p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.1f ms\n", what,
               static_cast<unsigned long long>(count), window_s, static_cast<double>(count) / window_s, l.p50, l.p95, l.p99,
               l.max);
+}
+
+struct EchoFigures {
+  double per_s = 0, p99 = 0;
+  std::uint64_t errors = 0;
+};
+
+// As many client threads as couples POST turn-sized JSON to `echo` with the same headers as a
+// turn, for the measured window; prints what they measured.
+EchoFigures run_echo(EchoServer& echo, int couples, double measured, const std::string& nonce) {
+  const httplib::Headers headers = {{"Origin", "http://127.0.0.1:" + std::to_string(echo.port())},
+                                    {"Cookie", "tandem=" + std::string(32, '0')},
+                                    {"X-Tandem-CSRF", std::string(32, '0')}};
+  std::vector<std::unique_ptr<httplib::Client>> clients;
+  for (int i = 0; i < couples; ++i) {  // connected one after another, as the couples are
+    clients.push_back(keep_alive_client(echo.port()));
+    auto res = clients.back()->Post("/echo", headers, "{}", "application/json");
+    if (!res || res->status != 200) die("cannot connect to the echo server: " + describe(res, "POST /echo", 1));
+  }
+  Window window = window_for(measured);
+  double cpu0 = 0, busy0 = 0, cpu1 = 0, busy1 = 0;
+  std::thread sampler([&] {
+    std::this_thread::sleep_until(window.from);
+    cpu0 = cpu_seconds(::getpid()), busy0 = machine_busy_seconds();
+    std::this_thread::sleep_until(window.until);
+    cpu1 = cpu_seconds(::getpid()), busy1 = machine_busy_seconds();
+  });
+  Tally all = run_threads(couples, window, [&](int i, const Window& w, Tally& t) {
+    httplib::Client* client = clients[static_cast<std::size_t>(i)].get();
+    std::uint64_t n = 0;
+    while (Clock::now() < w.until && t.errors < 20) {
+      ++n;
+      json body = {{"partner", n % 2 ? "a" : "b"}, {"value", "we could put the phones away at dinner, " + std::to_string(n)},
+                   {"seq", n}};
+      std::string text = body.dump();
+      httplib::Headers h = headers;
+      h.emplace("Idempotency-Key", "bench-" + nonce + "-echo-" + std::to_string(i) + "-" + std::to_string(n));
+      auto t0 = Clock::now();
+      auto res = client->Post("/echo", h, text, "application/json");
+      auto t1 = Clock::now();
+      if (!res || res->status != 200 || json::parse(res->body, nullptr, false) != body) {
+        t.fail(describe(res, "POST /echo", n));
+        continue;
+      }
+      if (w.counts(t0, t1)) {
+        t.echo_ms.push_back(millis(t1 - t0));
+        ++t.echoes;
+      }
+    }
+  });
+  sampler.join();
+  const double span = seconds(window.until - window.from);
+  print_latency("echoes (POST /echo, 200)", all.echoes, span, all.echo_ms);
+  std::printf("  CPU in the window: this process (server and clients) %.2f cores, other processes %.2f cores\n",
+              (cpu1 - cpu0) / span, std::max(0.0, (busy1 - busy0 - (cpu1 - cpu0)) / span));
+  if (all.errors)
+    std::printf("  FAILED requests: %llu; the first: %s\n", static_cast<unsigned long long>(all.errors), all.first_error.c_str());
+  return EchoFigures{static_cast<double>(all.echoes) / span, latency(all.echo_ms).p99, all.errors};
 }
 
 }  // namespace
@@ -710,65 +847,35 @@ int main(int argc, char** argv) {
   }
 
   // (b) The bare cpp-httplib echo server, as many client threads, the same duration.
+  double echo_per_s = 0;
   {
     EchoServer echo;
-    const httplib::Headers headers = {{"Origin", "http://127.0.0.1:" + std::to_string(echo.port())},
-                                      {"Cookie", "tandem=" + std::string(32, '0')},
-                                      {"X-Tandem-CSRF", std::string(32, '0')}};
-    std::vector<std::unique_ptr<httplib::Client>> clients;
-    for (int i = 0; i < couples; ++i) {  // connected one after another, as the couples are
-      clients.push_back(keep_alive_client(echo.port()));
-      auto res = clients.back()->Post("/echo", headers, "{}", "application/json");
-      if (!res || res->status != 200) die("cannot connect to the echo server: " + describe(res, "POST /echo", 1));
-    }
-    Window window = window_for(measured);
-    double cpu0 = 0, busy0 = 0, cpu1 = 0, busy1 = 0;
-    std::thread sampler([&] {
-      std::this_thread::sleep_until(window.from);
-      cpu0 = cpu_seconds(::getpid()), busy0 = machine_busy_seconds();
-      std::this_thread::sleep_until(window.until);
-      cpu1 = cpu_seconds(::getpid()), busy1 = machine_busy_seconds();
-    });
-    Tally all = run_threads(couples, window, [&](int i, const Window& w, Tally& t) {
-      httplib::Client* client = clients[static_cast<std::size_t>(i)].get();
-      std::uint64_t n = 0;
-      while (Clock::now() < w.until && t.errors < 20) {
-        ++n;
-        json body = {{"partner", n % 2 ? "a" : "b"}, {"value", "we could put the phones away at dinner, " + std::to_string(n)},
-                     {"seq", n}};
-        std::string text = body.dump();
-        httplib::Headers h = headers;
-        h.emplace("Idempotency-Key", "bench-" + nonce + "-echo-" + std::to_string(i) + "-" + std::to_string(n));
-        auto t0 = Clock::now();
-        auto res = client->Post("/echo", h, text, "application/json");
-        auto t1 = Clock::now();
-        if (!res || res->status != 200 || json::parse(res->body, nullptr, false) != body) {
-          t.fail(describe(res, "POST /echo", n));
-          continue;
-        }
-        if (w.counts(t0, t1)) {
-          t.echo_ms.push_back(millis(t1 - t0));
-          ++t.echoes;
-        }
-      }
-    });
-    const double span = seconds(window.until - window.from);
-    double echo_per_s = static_cast<double>(all.echoes) / span;
-    Latency l = latency(all.echo_ms);
     std::printf("\nBare cpp-httplib JSON echo server (in this process, configured as http_server.cc), %d client threads:\n",
                 couples);
-    sampler.join();
-    print_latency("echoes (POST /echo, 200)", all.echoes, span, all.echo_ms);
-    std::printf("  CPU in the window: this process (server and clients) %.2f cores, other processes %.2f cores\n",
-                (cpu1 - cpu0) / span, std::max(0.0, (busy1 - busy0 - (cpu1 - cpu0)) / span));
-    if (all.errors)
-      std::printf("  FAILED requests: %llu; the first: %s\n", static_cast<unsigned long long>(all.errors), all.first_error.c_str());
-    failures += all.errors;
+    EchoFigures e = run_echo(echo, couples, measured, nonce);
+    failures += e.errors;
+    echo_per_s = e.per_s;
     double ratio = echo_per_s > 0 ? turns_per_s / echo_per_s : 0;
     rows.push_back({"echo req/s", format(echo_per_s, "/s"), "", true});
-    rows.push_back({"echo latency p99", format(l.p99, "ms"), "", true});
+    rows.push_back({"echo latency p99", format(e.p99, "ms"), "", true});
     rows.push_back({"durable turns/s ÷ echo req/s", format(ratio * 100, "%"), "≥ " + format(kRatioTarget * 100, "%"),
                     ratio >= kRatioTarget});
+  }
+
+  // (b') The same echo server, answering each request only once its body is committed: the
+  // floor under a durable turn, for (a) to be read against.
+  {
+    fs::create_directories(data / "durable-echo");
+    DurableLog log(data / "durable-echo" / "log.db");
+    EchoServer echo(&log);
+    std::printf("\nThe same echo server, each body committed before its answer (one group commit, WAL,\n"
+                "synchronous=FULL; no engine, no views), %d client threads:\n",
+                couples);
+    EchoFigures e = run_echo(echo, couples, measured, nonce);
+    failures += e.errors;
+    rows.push_back({"durable echo req/s (the floor)", format(e.per_s, "/s"), "", true});
+    rows.push_back({"durable echo ÷ echo req/s", format(echo_per_s > 0 ? e.per_s / echo_per_s * 100 : 0, "%"), "", true});
+    rows.push_back({"durable echo latency p99", format(e.p99, "ms"), "", true});
   }
 
   // (c) Memory: a fresh server holding `sessions` live sessions, each a few turns in.
