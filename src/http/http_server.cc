@@ -13,6 +13,7 @@
 #include "engine/value_json.h"
 #include "app/views.h"
 #include "http/guard.h"
+#include "http/json_text.h"
 #include "http/pairing.h"
 #include "http/watchdog.h"
 #include "i18n/formats.h"
@@ -253,13 +254,13 @@ struct HttpServer::Impl {
           json thread = std::move(sent["thread"]);
           sent.erase("thread");
           sent.erase("thread_after");
-          std::string rest = sent.dump(-1, ' ', false, json::error_handler_t::replace);
+          std::string rest = json_text(sent);
           if (thread.empty() && rest == stream->last) return true;
           stream->last = std::move(rest);
           sent["thread"] = std::move(thread);
           if (stream->sent_seq) sent["thread_after"] = *stream->sent_seq;
           stream->sent_seq = sent["seq"].get<std::uint64_t>();
-          std::string message = "event: view\ndata: " + sent.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+          std::string message = "event: view\ndata: " + json_text(sent) + "\n\n";
           return sink.write(message.data(), message.size());
         },
         [this](bool) { --streams; });
@@ -277,7 +278,7 @@ struct HttpServer::Impl {
 
   void send_json(httplib::Response& res, int status, const json& body) {
     res.status = status;
-    res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json; charset=utf-8");
+    res.set_content(json_text(body), "application/json; charset=utf-8");
   }
 
   void send_problem(httplib::Response& res, const Error& error, const std::string& locale) {
