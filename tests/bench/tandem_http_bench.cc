@@ -29,6 +29,8 @@
 //     configure() (tcp_nodelay, keep-alive 1000 / 5 s, read/write timeouts 5 s, 32 threads,
 //     64 KiB payload limit), answering POST /echo by parsing the JSON body and writing it back;
 //     as many client threads as couples POST turn-sized JSON with the same headers.
+// (b') The same server answering each request only once its body is committed to SQLite (WAL,
+//     synchronous=FULL) by a group commit like the store's: the floor under a durable turn.
 // (c) A fresh `tandem serve` holding M live sessions (each started and three turns in, so it is in
 //     the server's in-memory cache): VmRSS and VmHWM from /proc/<pid>/status.
 #include <fcntl.h>
