@@ -1,5 +1,6 @@
 // JSON text for what the server sends: the same bytes as nlohmann's
-// dump(-1, ' ', false, json::error_handler_t::replace), written several times faster.
+// dump(-1, ' ', false, json::error_handler_t::replace), in about half the time (2.1 against 4.5 µs
+// for a 1.4 kB view: runs of plain bytes are copied whole instead of decoded byte by byte).
 #pragma once
 
 #include <string>

@@ -521,6 +521,8 @@ Tally run_threads(int threads, const Window& window, Work work) {
 // body waiting in one transaction (WAL, synchronous=FULL), commits once and wakes that batch.
 // No engine, no views, no checks: what is left of a durable turn once all of Tandem's own work is
 // taken away, so its rate bounds what durable turns can reach on this machine.
+// One difference: it checkpoints the way SQLite does by default (inside a commit, every 1,000
+// pages), where the store has a thread for that; so if anything, this floor is a little low.
 class DurableLog {
  public:
   explicit DurableLog(const fs::path& file) {
